@@ -1,0 +1,3 @@
+//! The `crossram` command.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! crossram-server.
