@@ -1,1 +1,31 @@
-//! crossram-wire.
+//! The Alibaba Cloud RPC wire protocol, shared by the crossram server (verify) and client (sign).
+//!
+//! Everything here is a pure function: no IO, no clock, no randomness (time and nonce are
+//! parameters). Parsing never panics on any input.
+//!
+//! - [`encode`]: percent-encoding (spec §1.4) and form decoding.
+//! - [`v1`], [`v3`]: the two signature schemes as stage functions (canonical form, string to
+//!   sign, signature), each tested against captured SDK vectors.
+//! - [`inspect()`]: server side, read a request into a [`SignedRequest`] and
+//!   [`SignedRequest::verify`] it.
+//! - [`sign_v1`], [`sign_v3`]: client side, produce [`SignedParts`] to send.
+//! - [`ErrorBody`], [`WireError`]: the common error body and the gateway error codes (spec §1.8).
+//! - [`limits`]: request size limits.
+#![warn(missing_docs)]
+
+pub mod body;
+pub mod encode;
+pub mod error;
+pub mod inspect;
+pub mod limits;
+pub mod sign;
+pub mod timestamp;
+pub mod v1;
+pub mod v3;
+
+pub use body::{ErrorBody, recommend_url};
+pub use encode::{form_decode, parse_form, percent_encode};
+pub use error::{SignatureMismatch, WireError};
+pub use inspect::{HttpRequest, ResponseFormat, SignatureVersion, SignedRequest, inspect};
+pub use sign::{SignInput, SignedParts, sign_v1, sign_v3};
+pub use timestamp::{TIMESTAMP_WINDOW_SECS, check_timestamp, format_timestamp, parse_timestamp};

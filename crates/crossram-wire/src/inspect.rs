@@ -1,0 +1,396 @@
+//! Server side: read a received HTTP request as an Alibaba Cloud RPC call, detect V1 or V3,
+//! extract the common parameters, compute the string to sign once, and verify it against a
+//! secret in constant time.
+
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+
+use crate::encode::parse_form;
+use crate::error::{SignatureMismatch, WireError};
+use crate::timestamp::parse_timestamp;
+use crate::{v1, v3};
+
+/// A received HTTP request, borrowed from whatever server framework holds it.
+#[derive(Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// `GET` or `POST`.
+    pub method: &'a str,
+    /// The path, `/` for RPC.
+    pub path: &'a str,
+    /// The raw query string as received (still percent-encoded, no leading `?`).
+    pub raw_query: &'a str,
+    /// Headers in arrival order; names in any case; a name may repeat.
+    pub headers: &'a [(String, String)],
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let redacted = n.eq_ignore_ascii_case("x-acs-security-token");
+                (n.as_str(), if redacted { "***" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("raw_query_len", &self.raw_query.len())
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// First value of a header, names compared case-insensitively.
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// True when the `Content-Type` is `application/x-www-form-urlencoded` (parameters ignored).
+fn is_form(headers: &[(String, String)]) -> bool {
+    header(headers, "content-type").is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|media| {
+            media
+                .trim_ascii()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+    })
+}
+
+/// Query pairs followed by form-body pairs (when the body is a form), decoded, in wire order.
+pub fn extract_params(req: &HttpRequest<'_>) -> Vec<(String, String)> {
+    let mut params = parse_form(req.raw_query);
+    if is_form(req.headers) && !req.body.is_empty() {
+        params.extend(parse_form(&String::from_utf8_lossy(req.body)));
+    }
+    params
+}
+
+/// The signature scheme of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureVersion {
+    /// HMAC-SHA1, `Signature` parameter (spec §1.3).
+    V1,
+    /// `ACS3-HMAC-SHA256`, `Authorization` header (spec §1.5).
+    V3,
+}
+
+/// The response format a request asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResponseFormat {
+    /// JSON (the default, and what V3 SDKs expect).
+    Json,
+    /// XML, only when `Format=XML` (any case) was sent.
+    Xml,
+}
+
+/// A request whose signature can be checked: common parameters extracted, string to sign
+/// computed once.
+#[derive(Clone)]
+pub struct SignedRequest {
+    signature_version: SignatureVersion,
+    params: Vec<(String, String)>,
+    action: String,
+    version: String,
+    access_key_id: String,
+    security_token: Option<String>,
+    timestamp: String,
+    nonce: String,
+    provided_signature: String,
+    canonical: String,
+    string_to_sign: String,
+    signed_headers: Vec<String>,
+    hashed_payload: Option<String>,
+}
+
+impl fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .map(|(n, v)| {
+                let redacted = n == "SecurityToken";
+                (n.as_str(), if redacted { "***" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("SignedRequest")
+            .field("signature_version", &self.signature_version)
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "***"),
+            )
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("params", &params)
+            .finish_non_exhaustive()
+    }
+}
+
+fn missing(name: &str) -> WireError {
+    WireError::MissingParameter {
+        name: name.to_owned(),
+    }
+}
+
+/// First non-empty value of a parameter.
+fn non_empty<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+fn required(params: &[(String, String)], name: &str) -> Result<String, WireError> {
+    non_empty(params, name)
+        .map(str::to_owned)
+        .ok_or_else(|| missing(name))
+}
+
+fn non_empty_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    header(headers, name)
+        .map(str::trim_ascii)
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads a received request: detects V1 or V3, extracts the common parameters and computes the
+/// canonical form and the string to sign.
+///
+/// V3 is chosen when an `Authorization: ACS3-HMAC-SHA256 ...` header is present, V1 otherwise.
+/// Errors: `UnsupportedHTTPMethod` for anything but GET/POST; `MissingParameter` for a missing
+/// (or empty) `Action`, `Version`, `AccessKeyId`, `Signature`, `SignatureMethod`,
+/// `SignatureVersion`, `Timestamp`, `SignatureNonce` (V1) or `x-acs-action`, `x-acs-version`,
+/// `x-acs-date`, `x-acs-signature-nonce` (V3); `InvalidParamater` for a `SignatureMethod` other
+/// than `HMAC-SHA1` or a `SignatureVersion` other than `1.0`; `IncompleteSignature` for a
+/// malformed `Authorization` header or a signed header that is absent. Never panics.
+///
+/// The timestamp is returned raw; check it with [`crate::check_timestamp`].
+pub fn inspect(req: &HttpRequest<'_>) -> Result<SignedRequest, WireError> {
+    if req.method != "GET" && req.method != "POST" {
+        return Err(WireError::UnsupportedHttpMethod {
+            method: req.method.to_owned(),
+        });
+    }
+    let params = extract_params(req);
+    match header(req.headers, "authorization").filter(|v| v3::is_v3_authorization(v)) {
+        Some(authorization) => inspect_v3(req, params, authorization),
+        None => inspect_v1(req, params),
+    }
+}
+
+fn inspect_v1(
+    req: &HttpRequest<'_>,
+    params: Vec<(String, String)>,
+) -> Result<SignedRequest, WireError> {
+    let action = required(&params, "Action")?;
+    let version = required(&params, "Version")?;
+    let access_key_id = required(&params, "AccessKeyId")?;
+    let provided_signature = required(&params, "Signature")?;
+    let method = required(&params, "SignatureMethod")?;
+    if method != v1::SIGNATURE_METHOD {
+        return Err(WireError::InvalidSignatureMethod { value: method });
+    }
+    let sig_version = required(&params, "SignatureVersion")?;
+    if sig_version != v1::SIGNATURE_VERSION {
+        return Err(WireError::InvalidSignatureVersion { value: sig_version });
+    }
+    let timestamp = required(&params, "Timestamp")?;
+    let nonce = required(&params, "SignatureNonce")?;
+    let security_token = non_empty(&params, "SecurityToken").map(str::to_owned);
+    let canonical =
+        v1::canonicalized_query_string(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let string_to_sign = v1::string_to_sign(req.method, &canonical);
+    Ok(SignedRequest {
+        signature_version: SignatureVersion::V1,
+        params,
+        action,
+        version,
+        access_key_id,
+        security_token,
+        timestamp,
+        nonce,
+        // A raw `+` in the query decodes to a space; base64 never contains one.
+        provided_signature: provided_signature.replace(' ', "+"),
+        canonical,
+        string_to_sign,
+        signed_headers: Vec::new(),
+        hashed_payload: None,
+    })
+}
+
+fn inspect_v3(
+    req: &HttpRequest<'_>,
+    params: Vec<(String, String)>,
+    authorization: &str,
+) -> Result<SignedRequest, WireError> {
+    let auth = v3::parse_authorization(authorization)?;
+    let from_header_or_param = |h: &str, p: &str| {
+        non_empty_header(req.headers, h)
+            .or_else(|| non_empty(&params, p))
+            .map(str::to_owned)
+            .ok_or_else(|| missing(h))
+    };
+    let action = from_header_or_param("x-acs-action", "Action")?;
+    let version = from_header_or_param("x-acs-version", "Version")?;
+    let timestamp = from_header_or_param("x-acs-date", "Timestamp")?;
+    let nonce = from_header_or_param("x-acs-signature-nonce", "SignatureNonce")?;
+    let security_token = non_empty_header(req.headers, "x-acs-security-token")
+        .or_else(|| non_empty(&params, "SecurityToken"))
+        .map(str::to_owned);
+    let query = parse_form(req.raw_query);
+    let canonical_query = v3::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let canonical_headers = v3::canonical_headers(&auth.signed_headers, req.headers)?;
+    let hashed_payload = v3::hex_sha256(req.body);
+    let path = if req.path.is_empty() { "/" } else { req.path };
+    let canonical = v3::canonical_request(
+        req.method,
+        path,
+        &canonical_query,
+        &canonical_headers,
+        &auth.signed_headers,
+        &hashed_payload,
+    );
+    let string_to_sign = v3::string_to_sign(&canonical);
+    Ok(SignedRequest {
+        signature_version: SignatureVersion::V3,
+        params,
+        action,
+        version,
+        access_key_id: auth.credential,
+        security_token,
+        timestamp,
+        nonce,
+        provided_signature: auth.signature.to_ascii_lowercase(),
+        canonical,
+        string_to_sign,
+        signed_headers: auth.signed_headers,
+        hashed_payload: Some(hashed_payload),
+    })
+}
+
+impl SignedRequest {
+    /// V1 or V3.
+    pub fn signature_version(&self) -> SignatureVersion {
+        self.signature_version
+    }
+
+    /// The action, from `Action` (V1) or `x-acs-action` (V3, falling back to `Action`).
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The API version, from `Version` (V1) or `x-acs-version` (V3, falling back to `Version`).
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The AccessKeyId: `AccessKeyId` (V1) or the `Credential` of the Authorization header (V3).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The STS token: `SecurityToken` or `x-acs-security-token`; `None` when absent or empty.
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref()
+    }
+
+    /// The raw timestamp: `Timestamp` (V1) or `x-acs-date` (V3).
+    pub fn timestamp(&self) -> &str {
+        &self.timestamp
+    }
+
+    /// The timestamp as unix seconds, or `InvalidTimeStamp.Format`.
+    pub fn timestamp_unix(&self) -> Result<i64, WireError> {
+        parse_timestamp(&self.timestamp)
+    }
+
+    /// The nonce: `SignatureNonce` (V1) or `x-acs-signature-nonce` (V3).
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// Every parameter (query then form body), decoded, in wire order, including the common
+    /// ones and empty values.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The first value of a parameter, in wire order (may be empty).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `Format` parameter as sent, if any.
+    pub fn format_param(&self) -> Option<&str> {
+        self.param("Format")
+    }
+
+    /// `Xml` when `Format` is `XML` in any case, `Json` otherwise.
+    pub fn format(&self) -> ResponseFormat {
+        match self.format_param() {
+            Some(f) if f.eq_ignore_ascii_case("xml") => ResponseFormat::Xml,
+            _ => ResponseFormat::Json,
+        }
+    }
+
+    /// The signature the client sent (V1 base64, V3 lower-case hex).
+    pub fn provided_signature(&self) -> &str {
+        &self.provided_signature
+    }
+
+    /// V1: the canonicalized query string; V3: the canonical request.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// V3: the signed header names (lower-case, as listed); V1: empty.
+    pub fn signed_headers(&self) -> &[String] {
+        &self.signed_headers
+    }
+
+    /// V3: the hex SHA-256 of the body; V1: `None`.
+    pub fn hashed_payload(&self) -> Option<&str> {
+        self.hashed_payload.as_deref()
+    }
+
+    /// The string to sign the server computed (what a `SignatureDoesNotMatch` message carries).
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// The signature this request should carry under `secret`.
+    pub fn expected_signature(&self, secret: &str) -> String {
+        match self.signature_version {
+            SignatureVersion::V1 => v1::signature(secret, &self.string_to_sign),
+            SignatureVersion::V3 => v3::signature(secret, &self.string_to_sign),
+        }
+    }
+
+    /// Checks the signature against `secret`, comparing in constant time.
+    pub fn verify(&self, secret: &str) -> Result<(), SignatureMismatch> {
+        let expected = self.expected_signature(secret);
+        if bool::from(
+            expected
+                .as_bytes()
+                .ct_eq(self.provided_signature.as_bytes()),
+        ) {
+            Ok(())
+        } else {
+            Err(SignatureMismatch::new(self.string_to_sign.clone()))
+        }
+    }
+}
