@@ -1,0 +1,221 @@
+//! Authorization of every call: who may do what, and why not.
+//!
+//! - An account's root identity may do anything inside its own account and nothing in another
+//!   (handlers only ever address the caller's own account, or, for AssumeRole, go through
+//!   [`crate::sts`]).
+//! - A RAM user gets what the policies attached to it and to its groups allow.
+//! - A role session gets what the role's policies allow, intersected with its session policy.
+//!   The role's policies are read at each call, so detaching a policy takes effect on live
+//!   sessions at their next call.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crossram_core::policy::{self, Context, Decision, Evaluation, NamedPolicy, PolicyDocument, Request};
+use crossram_core::{AccessDeniedDetail, ApiError};
+
+use crate::api::{Caller, RequestContext};
+use crate::engine::{Engine, format_timestamp};
+use crate::model::{Attachment, PolicyType};
+use crate::world::{AccountState, World};
+
+/// A policy document, borrowed from the system catalogue or shared from the world.
+#[derive(Debug, Clone)]
+pub(crate) enum DocHandle {
+    System(&'static PolicyDocument),
+    Shared(Arc<PolicyDocument>),
+}
+
+impl Deref for DocHandle {
+    type Target = PolicyDocument;
+    fn deref(&self) -> &PolicyDocument {
+        match self {
+            Self::System(d) => d,
+            Self::Shared(d) => d,
+        }
+    }
+}
+
+/// The policies that speak for an identity, by name.
+pub(crate) type PolicySet = Vec<(String, DocHandle)>;
+
+/// How a refusal is reported: RAM and STS answer `NoPermission`, ECS `Forbidden.RAM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DenyStyle {
+    Ram,
+    Ecs,
+}
+
+/// Resolves an attachment to its document, if the policy exists.
+pub(crate) fn attached_doc(state: &AccountState, a: &Attachment) -> Option<DocHandle> {
+    match a.policy_type {
+        PolicyType::System => crossram_core::system_policies::system_policy(&a.policy_name)
+            .map(|p| DocHandle::System(p.document())),
+        PolicyType::Custom => state
+            .policies
+            .get(&a.policy_name)
+            .and_then(|p| p.default())
+            .map(|v| DocHandle::Shared(v.doc.parsed.clone())),
+    }
+}
+
+fn push_attached(out: &mut PolicySet, state: &AccountState, attachments: &[Attachment]) {
+    for a in attachments {
+        if let Some(doc) = attached_doc(state, a) {
+            out.push((a.policy_name.clone(), doc));
+        }
+    }
+}
+
+/// The identity policies of a RAM user (own and groups') or of the role behind a session.
+pub(crate) fn identity_policies(world: &World, caller: &Caller) -> PolicySet {
+    let mut out = PolicySet::new();
+    match caller {
+        Caller::Root { .. } => {}
+        Caller::User {
+            account, user_name, ..
+        } => {
+            if let Some(state) = world.account(account) {
+                if let Some(user) = state.user(user_name) {
+                    push_attached(&mut out, state, &user.policies);
+                    for group in user.groups.keys() {
+                        if let Some(g) = state.groups.get(group) {
+                            push_attached(&mut out, state, &g.policies);
+                        }
+                    }
+                }
+            }
+        }
+        Caller::RoleSession(s) => {
+            if let Some(state) = world.account(&s.account) {
+                if let Some(role) = state.role(&s.role_name) {
+                    push_attached(&mut out, state, &role.policies);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The principal a caller presents to policies.
+pub(crate) fn principal(caller: &Caller) -> Option<crossram_core::arn::Principal> {
+    use crossram_core::arn::{AccountId, Principal};
+    let acct = |a: &str| AccountId::parse(a).ok();
+    Some(match caller {
+        Caller::Root { account } => Principal::Root {
+            account: acct(account)?,
+        },
+        Caller::User {
+            account,
+            user_id,
+            user_name,
+            ..
+        } => Principal::User {
+            account: acct(account)?,
+            user_name: user_name.clone(),
+            user_id: user_id.clone(),
+        },
+        Caller::RoleSession(s) => Principal::RoleSession {
+            account: acct(&s.account)?,
+            role_name: s.role_name.clone(),
+            role_id: s.role_id.clone(),
+            session_name: s.session_name.clone(),
+        },
+    })
+}
+
+/// The condition-key facts of a request.
+pub(crate) fn context(engine: &Engine, ctx: &RequestContext) -> Context {
+    let mut c = Context::default();
+    c.insert("acs:CurrentTime", format_timestamp(engine.env.clock.now()));
+    if let Some(ip) = ctx.source_ip {
+        c.insert("acs:SourceIp", ip.to_string());
+    }
+    c.insert(
+        "acs:SecureTransport",
+        if ctx.secure_transport { "true" } else { "false" },
+    );
+    c.insert("acs:MFAPresent", "false");
+    c
+}
+
+/// Evaluates an identity's policies (and session policy) for one action on every resource
+/// given; all must be allowed.
+pub(crate) fn check(
+    engine: &Engine,
+    world: &World,
+    caller: &Caller,
+    action: &str,
+    resources: &[String],
+    ctx: &RequestContext,
+    style: DenyStyle,
+) -> Result<(), ApiError> {
+    if let Caller::Root { .. } = caller {
+        return Ok(());
+    }
+    let policies = identity_policies(world, caller);
+    let named: Vec<NamedPolicy<'_>> = policies
+        .iter()
+        .map(|(name, doc)| NamedPolicy {
+            name,
+            document: doc,
+        })
+        .collect();
+    let session_doc = match caller {
+        Caller::RoleSession(s) => s.session_policy.clone(),
+        _ => None,
+    };
+    let session = session_doc.as_deref().map(|d| NamedPolicy {
+        name: "session policy",
+        document: d,
+    });
+    let principal = principal(caller);
+    let context = context(engine, ctx);
+    for resource in resources {
+        let request = Request {
+            action,
+            resource,
+            principal: principal.as_ref(),
+            context: &context,
+        };
+        let eval = policy::authorize(&request, &named, session.clone());
+        if eval.decision != Decision::Allow {
+            return Err(denied(caller, action, resource, &eval, style, None));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a refused request, with `AccessDeniedDetail` naming what decided.
+pub(crate) fn denied(
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    eval: &Evaluation,
+    style: DenyStyle,
+    message: Option<&str>,
+) -> ApiError {
+    let deciding: Vec<String> = eval
+        .matched
+        .iter()
+        .map(|m| format!("{}#{}", m.policy, m.statement))
+        .collect();
+    let (kind, policy_type) = match eval.decision {
+        Decision::ExplicitDeny => ("ExplicitDeny", format!("explicit Deny in {}", deciding.join(", "))),
+        _ => ("ImplicitDeny", "no policy allows it".to_owned()),
+    };
+    let detail = AccessDeniedDetail {
+        auth_action: action.to_owned(),
+        auth_principal_display_name: caller.arn(),
+        auth_principal_owner_id: caller.account().to_owned(),
+        no_permission_type: kind.to_owned(),
+        policy_type,
+        encoded_diagnostic_message: resource.to_owned(),
+    };
+    let base = match (style, message) {
+        (_, Some(m)) => ApiError::new("NoPermission", 403, m),
+        (DenyStyle::Ram, None) => ApiError::no_permission(),
+        (DenyStyle::Ecs, None) => ApiError::forbidden_ram(),
+    };
+    base.with_denial(detail)
+}

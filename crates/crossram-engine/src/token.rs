@@ -1,0 +1,224 @@
+//! STS credentials without server-side state.
+//!
+//! A security token is `CAIS` + base64url(JSON claims) + `.` + base64url(HMAC-SHA256(key, claims)).
+//! The key is the engine's own (generated once, kept in the store), so tokens survive restarts of a
+//! file-backed emulator and cannot be forged or edited by clients. The STS AccessKeySecret is not
+//! stored either: it is derived from the AccessKeyId with the same key. Checks that depend on the
+//! world (the role still exists with the same id, its sessions were not revoked) are made by the
+//! engine on every use.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crossram_core::ApiError;
+
+use crate::env::ALNUM;
+use crate::secret::Secret;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const PREFIX: &str = "CAIS";
+
+/// What a token says about its session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Claims {
+    /// The STS AccessKeyId the token belongs to.
+    pub(crate) k: String,
+    /// Whose session: `role` or `user` (a console logon).
+    pub(crate) t: SessionKind,
+    /// The account of the role (or of the console user).
+    pub(crate) a: String,
+    /// Role id (or user id).
+    pub(crate) r: String,
+    /// Role name (or user name).
+    pub(crate) n: String,
+    /// Session name (empty for console users).
+    pub(crate) s: String,
+    /// Issued at, unix milliseconds.
+    pub(crate) i: i64,
+    /// Expires at, unix seconds.
+    pub(crate) e: i64,
+    /// Session policy text, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) p: Option<String>,
+    /// Who took the session (for audit), e.g. `alice@company-b.onaliyun.com`.
+    pub(crate) c: String,
+}
+
+/// The kind of session a token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SessionKind {
+    /// A role session (AssumeRole, console Switch Role).
+    Role,
+    /// A RAM user's console session.
+    User,
+}
+
+/// Mints and opens tokens with the engine's key.
+#[derive(Clone)]
+pub(crate) struct TokenKey {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey(***)")
+    }
+}
+
+impl TokenKey {
+    pub(crate) fn new(key: Vec<u8>) -> Self {
+        Self { key }
+    }
+
+    fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = match HmacSha256::new_from_slice(&self.key) {
+            Ok(m) => m,
+            Err(_) => return [0; 32],
+        };
+        mac.update(label);
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The secret of an STS AccessKeyId.
+    pub(crate) fn secret_for(&self, access_key_id: &str) -> Secret {
+        let mac = self.mac(b"sts-secret", access_key_id.as_bytes());
+        let s: String = mac
+            .iter()
+            .take(30)
+            .map(|b| char::from(ALNUM.get(usize::from(*b) % ALNUM.len()).copied().unwrap_or(b'0')))
+            .collect();
+        Secret::new(s)
+    }
+
+    /// The token for `claims`.
+    pub(crate) fn mint(&self, claims: &Claims) -> Secret {
+        let body = serde_json::to_vec(claims).unwrap_or_default();
+        let mac = self.mac(b"sts-token", &body);
+        Secret::new(format!(
+            "{PREFIX}{}.{}",
+            URL_SAFE_NO_PAD.encode(&body),
+            URL_SAFE_NO_PAD.encode(mac)
+        ))
+    }
+
+    /// Opens a token and checks it belongs to `access_key_id` and has not expired at `now_s`.
+    pub(crate) fn open(&self, token: &str, access_key_id: &str, now_s: i64) -> Result<Claims, ApiError> {
+        let claims = self.verify(token).ok_or_else(malformed)?;
+        if claims.k != access_key_id {
+            return Err(ApiError::new(
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                400,
+                "Specified SecurityToken mismatch with the AccessKey.",
+            ));
+        }
+        if now_s >= claims.e {
+            return Err(expired("Specified SecurityToken is expired."));
+        }
+        Ok(claims)
+    }
+
+    fn verify(&self, token: &str) -> Option<Claims> {
+        let rest = token.strip_prefix(PREFIX)?;
+        let (body_b64, mac_b64) = rest.split_once('.')?;
+        let body = URL_SAFE_NO_PAD.decode(body_b64).ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(mac_b64).ok()?;
+        let expected = self.mac(b"sts-token", &body);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_slice(), mac.as_slice())) {
+            return None;
+        }
+        serde_json::from_slice(&body).ok()
+    }
+}
+
+fn malformed() -> ApiError {
+    ApiError::new(
+        "InvalidSecurityToken.Malformed",
+        400,
+        "Specified SecurityToken is malformed.",
+    )
+}
+
+/// `InvalidSecurityToken.Expired` with a message.
+pub(crate) fn expired(message: &str) -> ApiError {
+    ApiError::new("InvalidSecurityToken.Expired", 400, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> Claims {
+        Claims {
+            k: "STS.AAA".into(),
+            t: SessionKind::Role,
+            a: "11223344".into(),
+            r: "300".into(),
+            n: "ecs-admin".into(),
+            s: "alice".into(),
+            i: 1_000,
+            e: 100,
+            p: None,
+            c: "alice@company-b.onaliyun.com".into(),
+        }
+    }
+
+    #[test]
+    fn a_minted_token_opens_with_its_key_only() {
+        let key = TokenKey::new(vec![7; 32]);
+        let token = key.mint(&claims());
+        assert_eq!(key.open(token.expose(), "STS.AAA", 50).unwrap(), claims());
+        let other = TokenKey::new(vec![8; 32]);
+        assert_eq!(
+            other.open(token.expose(), "STS.AAA", 50).unwrap_err().code(),
+            "InvalidSecurityToken.Malformed"
+        );
+    }
+
+    #[test]
+    fn tokens_are_bound_to_their_key_and_expire() {
+        let key = TokenKey::new(vec![7; 32]);
+        let token = key.mint(&claims());
+        assert_eq!(
+            key.open(token.expose(), "STS.BBB", 50).unwrap_err().code(),
+            "InvalidSecurityToken.MismatchWithAccessKey"
+        );
+        assert_eq!(
+            key.open(token.expose(), "STS.AAA", 100).unwrap_err().code(),
+            "InvalidSecurityToken.Expired"
+        );
+    }
+
+    #[test]
+    fn an_edited_token_is_malformed() {
+        let key = TokenKey::new(vec![7; 32]);
+        let token = key.mint(&claims()).expose().to_owned();
+        // Flip one character of the claims.
+        let mut bytes = token.into_bytes();
+        bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
+        let edited = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            key.open(&edited, "STS.AAA", 50).unwrap_err().code(),
+            "InvalidSecurityToken.Malformed"
+        );
+        assert_eq!(
+            key.open("garbage", "STS.AAA", 50).unwrap_err().code(),
+            "InvalidSecurityToken.Malformed"
+        );
+    }
+
+    #[test]
+    fn sts_secrets_are_derived_per_key_id() {
+        let key = TokenKey::new(vec![7; 32]);
+        assert_eq!(key.secret_for("STS.A"), key.secret_for("STS.A"));
+        assert_ne!(key.secret_for("STS.A").expose(), key.secret_for("STS.B").expose());
+        assert_eq!(key.secret_for("STS.A").expose().len(), 30);
+    }
+}
