@@ -79,7 +79,6 @@ impl StoreError {
         .with_key(key)
     }
 
-    #[allow(dead_code, reason = "used by the file adapter, in progress")]
     /// An IO error while doing `what` on `path`.
     pub(crate) fn io(what: &str, path: &Path, err: std::io::Error) -> Self {
         Self::new(
@@ -90,7 +89,6 @@ impl StoreError {
         .with_source(err)
     }
 
-    #[allow(dead_code, reason = "used by the file adapter, in progress")]
     /// A damaged file: `path` at 1-based `line` starting at byte `offset`.
     pub(crate) fn corrupt(path: &Path, line: u64, offset: u64, detail: impl fmt::Display) -> Self {
         let mut e = Self::new(
