@@ -130,13 +130,22 @@ impl fmt::Debug for Params {
 pub fn is_sensitive(name: &str) -> bool {
     matches!(
         name,
-        "Password" | "SecurityToken" | "Signature" | "AccessKeySecret" | "NewPassword" | "OldPassword"
+        "Password"
+            | "SecurityToken"
+            | "Signature"
+            | "AccessKeySecret"
+            | "NewPassword"
+            | "OldPassword"
     )
 }
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Params {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 

@@ -39,7 +39,12 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub(crate) fn new(engine: &Engine, caller: &Caller, req: &ApiRequest, err: Option<&ApiError>) -> Self {
+    pub(crate) fn new(
+        engine: &Engine,
+        caller: &Caller,
+        req: &ApiRequest,
+        err: Option<&ApiError>,
+    ) -> Self {
         let (resource_account, resource) = resource_of(caller, req);
         let outcome = match err {
             None => "Allow",
@@ -81,18 +86,24 @@ fn source_account(source: &str) -> Option<String> {
 }
 
 fn resource_of(caller: &Caller, req: &ApiRequest) -> (String, String) {
-    if req.action == "AssumeRole" {
-        if let Some(arn) = req.params.get("RoleArn") {
-            let account = arn
-                .strip_prefix("acs:ram::")
-                .and_then(|r| r.split(':').next())
-                .unwrap_or_default()
-                .to_owned();
-            return (account, arn.to_owned());
-        }
+    if req.action == "AssumeRole"
+        && let Some(arn) = req.params.get("RoleArn")
+    {
+        let account = arn
+            .strip_prefix("acs:ram::")
+            .and_then(|r| r.split(':').next())
+            .unwrap_or_default()
+            .to_owned();
+        return (account, arn.to_owned());
     }
     let account = caller.account().to_owned();
-    for name in ["RoleName", "UserName", "GroupName", "PolicyName", "InstanceId"] {
+    for name in [
+        "RoleName",
+        "UserName",
+        "GroupName",
+        "PolicyName",
+        "InstanceId",
+    ] {
         if let Some(v) = req.params.get(name) {
             return (account, format!("{name}={v}"));
         }

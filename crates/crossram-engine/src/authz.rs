@@ -11,7 +11,9 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crossram_core::policy::{self, Context, Decision, Evaluation, NamedPolicy, PolicyDocument, Request};
+use crossram_core::policy::{
+    self, Context, Decision, Evaluation, NamedPolicy, PolicyDocument, Request,
+};
 use crossram_core::{AccessDeniedDetail, ApiError};
 
 use crate::api::{Caller, RequestContext};
@@ -75,22 +77,22 @@ pub(crate) fn identity_policies(world: &World, caller: &Caller) -> PolicySet {
         Caller::User {
             account, user_name, ..
         } => {
-            if let Some(state) = world.account(account) {
-                if let Some(user) = state.user(user_name) {
-                    push_attached(&mut out, state, &user.policies);
-                    for group in user.groups.keys() {
-                        if let Some(g) = state.groups.get(group) {
-                            push_attached(&mut out, state, &g.policies);
-                        }
+            if let Some(state) = world.account(account)
+                && let Some(user) = state.user(user_name)
+            {
+                push_attached(&mut out, state, &user.policies);
+                for group in user.groups.keys() {
+                    if let Some(g) = state.groups.get(group) {
+                        push_attached(&mut out, state, &g.policies);
                     }
                 }
             }
         }
         Caller::RoleSession(s) => {
-            if let Some(state) = world.account(&s.account) {
-                if let Some(role) = state.role(&s.role_name) {
-                    push_attached(&mut out, state, &role.policies);
-                }
+            if let Some(state) = world.account(&s.account)
+                && let Some(role) = state.role(&s.role_name)
+            {
+                push_attached(&mut out, state, &role.policies);
             }
         }
     }
@@ -133,7 +135,11 @@ pub(crate) fn context(engine: &Engine, ctx: &RequestContext) -> Context {
     }
     c.insert(
         "acs:SecureTransport",
-        if ctx.secure_transport { "true" } else { "false" },
+        if ctx.secure_transport {
+            "true"
+        } else {
+            "false"
+        },
     );
     c.insert("acs:MFAPresent", "false");
     c
@@ -178,7 +184,7 @@ pub(crate) fn check(
             principal: principal.as_ref(),
             context: &context,
         };
-        let eval = policy::authorize(&request, &named, session.clone());
+        let eval = policy::authorize(&request, &named, session);
         if eval.decision != Decision::Allow {
             return Err(denied(caller, action, resource, &eval, style, None));
         }
@@ -201,7 +207,10 @@ pub(crate) fn denied(
         .map(|m| format!("{}#{}", m.policy, m.statement))
         .collect();
     let (kind, policy_type) = match eval.decision {
-        Decision::ExplicitDeny => ("ExplicitDeny", format!("explicit Deny in {}", deciding.join(", "))),
+        Decision::ExplicitDeny => (
+            "ExplicitDeny",
+            format!("explicit Deny in {}", deciding.join(", ")),
+        ),
         _ => ("ImplicitDeny", "no policy allows it".to_owned()),
     };
     let detail = AccessDeniedDetail {

@@ -50,7 +50,11 @@ pub(crate) fn hash_password(e: &Engine, password: &str) -> Result<Secret, ApiErr
 }
 
 fn logon_failed() -> ApiError {
-    ApiError::new("LogonFailed", 401, "The logon name or password is incorrect.")
+    ApiError::new(
+        "LogonFailed",
+        401,
+        "The logon name or password is incorrect.",
+    )
 }
 
 impl Engine {
@@ -83,7 +87,10 @@ impl Engine {
             let mut failures = self.logon_failures.lock();
             let list = failures.entry(lock_key.clone()).or_default();
             list.retain(|t| now_s - t < policy.window_secs.max(policy.lockout_secs));
-            let recent = list.iter().filter(|t| now_s - **t < policy.window_secs).count();
+            let recent = list
+                .iter()
+                .filter(|t| now_s - **t < policy.window_secs)
+                .count();
             if recent >= usize::try_from(policy.max_failures).unwrap_or(usize::MAX) {
                 let until = list.last().copied().unwrap_or(now_s) + policy.lockout_secs;
                 if now_s < until {
@@ -92,7 +99,9 @@ impl Engine {
                         403,
                         format!(
                             "Too many failed logons for this user; logons are refused until {}.",
-                            format_timestamp(time::OffsetDateTime::from_unix_timestamp(until).unwrap_or(now))
+                            format_timestamp(
+                                time::OffsetDateTime::from_unix_timestamp(until).unwrap_or(now)
+                            )
                         ),
                     ));
                 }
@@ -127,7 +136,7 @@ impl Engine {
                 .cloned()
                 .ok_or_else(logon_failed)?;
             u.last_login_date = Some(stamp);
-            Ok((vec![Write::Put(Record::User(u))], ()))
+            Ok((vec![Write::put(Record::User(u))], ()))
         })
         .await?;
 
@@ -204,8 +213,12 @@ impl Engine {
         // Switch Role is an AssumeRole as far as the audit trail is concerned.
         let mut audited = req;
         audited.params.push("RoleArn", input.role_arn.clone());
-        self.audit
-            .push(crate::audit::AuditEvent::new(self, caller, &audited, res.as_ref().err()));
+        self.audit.push(crate::audit::AuditEvent::new(
+            self,
+            caller,
+            &audited,
+            res.as_ref().err(),
+        ));
         let issued = res?;
         Ok(ConsoleCredentials {
             display_name: format!("{}/{}", issued.role_name, issued.session_name),

@@ -80,7 +80,11 @@ fn valid_region(r: &str) -> bool {
     first.len() == 2
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && parts.clone().count() >= 1
-        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 struct Ecs<'a> {
@@ -131,11 +135,19 @@ impl Ecs<'_> {
         let image_id = if run {
             required(p, "ImageId")?.to_owned()
         } else {
-            optional(p, "ImageId").unwrap_or("aliyun_3_x64_20G_alibase_20240101.vhd").to_owned()
+            optional(p, "ImageId")
+                .unwrap_or("aliyun_3_x64_20G_alibase_20240101.vhd")
+                .to_owned()
         };
-        let amount = if run { integer(p, "Amount")?.unwrap_or(1) } else { 1 };
+        let amount = if run {
+            integer(p, "Amount")?.unwrap_or(1)
+        } else {
+            1
+        };
         if !(1..=100).contains(&amount) {
-            return Err(ApiError::invalid_parameter("The parameter \"Amount\" must be between 1 and 100."));
+            return Err(ApiError::invalid_parameter(
+                "The parameter \"Amount\" must be between 1 and 100.",
+            ));
         }
         let name = optional(p, "InstanceName").unwrap_or_default().to_owned();
         let description = optional(p, "Description").unwrap_or_default().to_owned();
@@ -149,7 +161,11 @@ impl Ecs<'_> {
                 tags.push((k.to_owned(), v.to_owned()));
             }
         }
-        let action = if run { "RunInstances" } else { "CreateInstance" };
+        let action = if run {
+            "RunInstances"
+        } else {
+            "CreateInstance"
+        };
         self.authorize(
             action,
             &[
@@ -172,24 +188,49 @@ impl Ecs<'_> {
                 id: id.clone(),
                 region: region.clone(),
                 zone: zone.clone(),
-                name: if name.is_empty() { id.clone() } else { name.clone() },
+                name: if name.is_empty() {
+                    id.clone()
+                } else {
+                    name.clone()
+                },
                 description: description.clone(),
                 instance_type: instance_type.clone(),
                 image_id: image_id.clone(),
-                host_name: if host_name.is_empty() { id.clone() } else { host_name.clone() },
-                status: if run { InstanceStatus::Running } else { InstanceStatus::Stopped },
+                host_name: if host_name.is_empty() {
+                    id.clone()
+                } else {
+                    host_name.clone()
+                },
+                status: if run {
+                    InstanceStatus::Running
+                } else {
+                    InstanceStatus::Stopped
+                },
                 transition: run.then_some((InstanceStatus::Pending, now_ms + delay)),
                 creation_time: minute(&now),
                 start_time: if run { minute(&now) } else { String::new() },
                 tags: tags.clone(),
-                private_ip: format!("172.16.0.{}", octet.trim_start_matches('0').parse::<u8>().unwrap_or(10).max(2)),
+                private_ip: format!(
+                    "172.16.0.{}",
+                    octet
+                        .trim_start_matches('0')
+                        .parse::<u8>()
+                        .unwrap_or(10)
+                        .max(2)
+                ),
                 deletion_protection: protection,
             });
         }
         let ids: Vec<String> = created.iter().map(|i| i.id.clone()).collect();
         self.e
             .mutate(&self.acct, |_| {
-                Ok((created.into_iter().map(|i| Write::Put(Record::Instance(i))).collect(), ()))
+                Ok((
+                    created
+                        .into_iter()
+                        .map(|i| Write::put(Record::Instance(i)))
+                        .collect(),
+                    (),
+                ))
             })
             .await?;
         let v = if run {
@@ -204,8 +245,15 @@ impl Ecs<'_> {
     }
 
     fn instance_json(&self, i: &InstanceRecord, now_ms: i64) -> Value {
-        let family = i.instance_type.rsplit_once('.').map_or(i.instance_type.as_str(), |(f, _)| f);
-        let tags: Vec<Value> = i.tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect();
+        let family = i
+            .instance_type
+            .rsplit_once('.')
+            .map_or(i.instance_type.as_str(), |(f, _)| f);
+        let tags: Vec<Value> = i
+            .tags
+            .iter()
+            .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+            .collect();
         json!({
             "InstanceId": i.id,
             "InstanceName": i.name,
@@ -249,13 +297,19 @@ impl Ecs<'_> {
         let region = self.region()?;
         let ids: Option<Vec<String>> = match optional(p, "InstanceIds") {
             Some(text) => Some(serde_json::from_str(text).map_err(|_| {
-                ApiError::invalid_parameter("The parameter \"InstanceIds\" must be a JSON array of strings.")
+                ApiError::invalid_parameter(
+                    "The parameter \"InstanceIds\" must be a JSON array of strings.",
+                )
             })?),
             None => None,
         };
         let status = match optional(p, "Status") {
             Some(s) => Some(InstanceStatus::parse(s).ok_or_else(|| {
-                ApiError::new("InvalidStatus.NotFound", 404, "The specified Status is not found")
+                ApiError::new(
+                    "InvalidStatus.NotFound",
+                    404,
+                    "The specified Status is not found",
+                )
             })?),
             None => None,
         };
@@ -263,7 +317,9 @@ impl Ecs<'_> {
         let page_number = integer(p, "PageNumber")?.unwrap_or(1).max(1);
         let page_size = integer(p, "PageSize")?.unwrap_or(10);
         if !(1..=100).contains(&page_size) {
-            return Err(ApiError::invalid_parameter("The parameter \"PageSize\" must be between 1 and 100."));
+            return Err(ApiError::invalid_parameter(
+                "The parameter \"PageSize\" must be between 1 and 100.",
+            ));
         }
         let dry_run = self.dry_run()?;
         let now_ms = self.e.now_ms();
@@ -289,7 +345,10 @@ impl Ecs<'_> {
         // Without permission the list is empty, not an error (spec §8.1).
         let visible: Vec<&InstanceRecord> = candidates
             .iter()
-            .filter(|i| self.authorize("DescribeInstances", &[self.arn(&region, &i.id)]).is_ok())
+            .filter(|i| {
+                self.authorize("DescribeInstances", &[self.arn(&region, &i.id)])
+                    .is_ok()
+            })
             .collect();
         let total = visible.len();
         let start = usize::try_from((page_number - 1) * page_size).unwrap_or(usize::MAX);
@@ -345,9 +404,21 @@ impl Ecs<'_> {
                     .ok_or_else(not_found)?;
                 let current = i.status_at(now_ms);
                 let (from, shown, to) = match change {
-                    Change::Start => (InstanceStatus::Stopped, InstanceStatus::Starting, InstanceStatus::Running),
-                    Change::Stop => (InstanceStatus::Running, InstanceStatus::Stopping, InstanceStatus::Stopped),
-                    Change::Reboot => (InstanceStatus::Running, InstanceStatus::Starting, InstanceStatus::Running),
+                    Change::Start => (
+                        InstanceStatus::Stopped,
+                        InstanceStatus::Starting,
+                        InstanceStatus::Running,
+                    ),
+                    Change::Stop => (
+                        InstanceStatus::Running,
+                        InstanceStatus::Stopping,
+                        InstanceStatus::Stopped,
+                    ),
+                    Change::Reboot => (
+                        InstanceStatus::Running,
+                        InstanceStatus::Starting,
+                        InstanceStatus::Running,
+                    ),
                 };
                 if current != from {
                     return Err(incorrect_status());
@@ -357,7 +428,7 @@ impl Ecs<'_> {
                 if to == InstanceStatus::Running {
                     i.start_time = minute(&now);
                 }
-                Ok((vec![Write::Put(Record::Instance(i))], ()))
+                Ok((vec![Write::put(Record::Instance(i))], ()))
             })
             .await?;
         Ok(Response::new())

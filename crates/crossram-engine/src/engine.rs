@@ -83,7 +83,7 @@ impl Engine {
                     .to_value()
                     .map_err(|e| OpenError::Unreadable(e.to_string()))?;
                 store.put(&record.key(), value, Expect::Absent).await?;
-                world.apply(Write::Put(record));
+                world.apply(Write::put(record));
                 key
             }
         };
@@ -117,13 +117,13 @@ impl Engine {
                     seed.access_key_id
                 )));
             }
-            if let Some(alias) = &seed.alias {
-                if w.alias_taken(alias) {
-                    return Err(ApiError::already_exists(
-                        "AccountAlias",
-                        "The account alias does already exist.",
-                    ));
-                }
+            if let Some(alias) = &seed.alias
+                && w.alias_taken(alias)
+            {
+                return Err(ApiError::already_exists(
+                    "AccountAlias",
+                    "The account alias does already exist.",
+                ));
             }
             let record = AccountRecord {
                 id: seed.id.clone(),
@@ -136,7 +136,7 @@ impl Engine {
                 }],
                 create_date: now.clone(),
             };
-            Ok((vec![Write::Put(Record::Account(record))], true))
+            Ok((vec![Write::put(Record::Account(record))], true))
         })
         .await
     }

@@ -23,10 +23,7 @@ pub struct Doc {
 
 impl Doc {
     /// Parses `text` as a policy of `kind`.
-    pub fn parse(
-        text: &str,
-        kind: PolicyKind,
-    ) -> Result<Self, crossram_core::policy::PolicyError> {
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Self, crossram_core::policy::PolicyError> {
         Ok(Self {
             text: text.to_owned(),
             parsed: Arc::new(PolicyDocument::parse(text, kind)?),

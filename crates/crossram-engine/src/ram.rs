@@ -15,8 +15,8 @@ use crate::authz::{self, DenyStyle};
 use crate::engine::Engine;
 use crate::env::ALNUM;
 use crate::model::{
-    AccessKey, Attachment, Doc, GroupRecord, LoginProfile, PolicyRecord, PolicyType,
-    PolicyVersion, Record, RoleRecord, UserRecord,
+    AccessKey, Attachment, Doc, GroupRecord, LoginProfile, PolicyRecord, PolicyType, PolicyVersion,
+    Record, RoleRecord, UserRecord,
 };
 use crate::params::{boolean, integer, optional, required};
 use crate::world::{AccountState, World, Write};
@@ -152,6 +152,9 @@ fn wrapped(plural: &str, singular: &str, items: Vec<Value>) -> Value {
     json!({ plural: { singular: items } })
 }
 
+/// Rebuilds an entity's record around a new attachment list.
+type Rebuild = Box<dyn FnOnce(Vec<Attachment>) -> Record>;
+
 struct Ram<'a> {
     e: &'a Engine,
     caller: &'a Caller,
@@ -217,7 +220,11 @@ impl Ram<'_> {
         Ok(usize::try_from(n).unwrap_or(100))
     }
     /// One page of `items` (sorted by name) after `Marker`.
-    fn page(&self, items: Vec<(String, Value)>, limit: i64) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    fn page(
+        &self,
+        items: Vec<(String, Value)>,
+        limit: i64,
+    ) -> Result<(Vec<Value>, Option<String>), ApiError> {
         let max = self.max_items(limit)?;
         let marker = self.opt("Marker");
         let mut rest = items
@@ -238,7 +245,13 @@ impl Ram<'_> {
         let next = if rest.peek().is_some() { last } else { None };
         Ok((out, next))
     }
-    fn paged(&self, plural: &str, singular: &str, items: Vec<(String, Value)>, limit: i64) -> ApiResult {
+    fn paged(
+        &self,
+        plural: &str,
+        singular: &str,
+        items: Vec<(String, Value)>,
+        limit: i64,
+    ) -> ApiResult {
         let (page, marker) = self.page(items, limit)?;
         let mut m = obj(wrapped(plural, singular, page));
         m.insert("IsTruncated".into(), Value::Bool(marker.is_some()));
@@ -258,7 +271,11 @@ impl Ram<'_> {
         names::validate_description("Description", &description)?;
         let limits = &self.e.config.limits;
         limits.check_policy_size(PolicyKind::Trust, "AssumeRolePolicyDocument", &text)?;
-        let max = self.max_session(integer(&self.req.params, "MaxSessionDuration")?, "MaxSessionDuration")?
+        let max = self
+            .max_session(
+                integer(&self.req.params, "MaxSessionDuration")?,
+                "MaxSessionDuration",
+            )?
             .unwrap_or(i64::from(limits.default_session_seconds));
         let trust = Doc::parse(&text, PolicyKind::Trust).map_err(|e| e.to_api_error())?;
         self.authorize("CreateRole", &[self.res(&format!("role/{name}"))])?;
@@ -268,10 +285,16 @@ impl Ram<'_> {
         let role = self
             .write(|_, s| {
                 if s.roles.contains_key(&name) {
-                    return Err(ApiError::already_exists("Role", "The role does already EXIST."));
+                    return Err(ApiError::already_exists(
+                        "Role",
+                        "The role does already EXIST.",
+                    ));
                 }
                 if s.roles.len() >= max_roles {
-                    return Err(ApiError::limit_exceeded("Role", "The count of roles beyond the current limits."));
+                    return Err(ApiError::limit_exceeded(
+                        "Role",
+                        "The count of roles beyond the current limits.",
+                    ));
                 }
                 let role = RoleRecord {
                     account: self.acct.clone(),
@@ -285,7 +308,7 @@ impl Ram<'_> {
                     policies: Vec::new(),
                     sessions_revoked_at_ms: None,
                 };
-                Ok((vec![Write::Put(Record::Role(role.clone()))], role))
+                Ok((vec![Write::put(Record::Role(role.clone()))], role))
             })
             .await?;
         Ok(obj(json!({ "Role": self.role_json(&role, true) })))
@@ -294,7 +317,10 @@ impl Ram<'_> {
     fn max_session(&self, v: Option<i64>, name: &str) -> Result<Option<i64>, ApiError> {
         let l = &self.e.config.limits;
         match v {
-            Some(n) if n < i64::from(l.default_session_seconds) || n > i64::from(l.max_role_session_seconds) => {
+            Some(n)
+                if n < i64::from(l.default_session_seconds)
+                    || n > i64::from(l.max_role_session_seconds) =>
+            {
                 Err(ApiError::new(
                     format!("InvalidParameter.{name}"),
                     400,
@@ -309,7 +335,9 @@ impl Ram<'_> {
     }
 
     fn role_json(&self, r: &RoleRecord, with_document: bool) -> Value {
-        let alias = self.read(|s| Ok(s.record.alias_or_id().to_owned())).unwrap_or_default();
+        let alias = self
+            .read(|s| Ok(s.record.alias_or_id().to_owned()))
+            .unwrap_or_default();
         let mut v = json!({
             "RoleId": r.id,
             "RoleName": r.name,
@@ -321,10 +349,11 @@ impl Ram<'_> {
             "RolePrincipalName": format!("{}@role.{}.onaliyunservice.com", r.name, alias),
             "IsServiceLinkedRole": false,
         });
-        if with_document {
-            if let Value::Object(m) = &mut v {
-                m.insert("AssumeRolePolicyDocument".into(), Value::String(r.trust.text.clone()));
-            }
+        if with_document && let Value::Object(m) = &mut v {
+            m.insert(
+                "AssumeRolePolicyDocument".into(),
+                Value::String(r.trust.text.clone()),
+            );
         }
         v
     }
@@ -362,7 +391,10 @@ impl Ram<'_> {
         // An omitted NewMaxSessionDuration keeps the current value (spec §9.12: we read "the
         // default value is used" as "unchanged", which is what tooling that edits only the
         // trust policy expects).
-        let max = self.max_session(integer(&self.req.params, "NewMaxSessionDuration")?, "NewMaxSessionDuration")?;
+        let max = self.max_session(
+            integer(&self.req.params, "NewMaxSessionDuration")?,
+            "NewMaxSessionDuration",
+        )?;
         let description = self.opt("NewDescription").map(str::to_owned);
         if let Some(d) = &description {
             names::validate_description("NewDescription", d)?;
@@ -382,7 +414,7 @@ impl Ram<'_> {
                     role.description = d;
                 }
                 role.update_date = now;
-                Ok((vec![Write::Put(Record::Role(role.clone()))], role))
+                Ok((vec![Write::put(Record::Role(role.clone()))], role))
             })
             .await?;
         Ok(obj(json!({ "Role": self.role_json(&role, true) })))
@@ -408,14 +440,17 @@ impl Ram<'_> {
     /// crossram extension: every session of the role issued up to now stops working at once.
     async fn revoke_role_sessions(&self) -> ApiResult {
         let name = self.p("RoleName")?.to_owned();
-        self.authorize("CrossramRevokeRoleSessions", &[self.res(&format!("role/{name}"))])?;
+        self.authorize(
+            "CrossramRevokeRoleSessions",
+            &[self.res(&format!("role/{name}"))],
+        )?;
         let now_ms = self.e.now_ms();
         let now = self.now();
         self.write(|_, s| {
             let mut role = s.role(&name).cloned().ok_or_else(role_missing)?;
             role.sessions_revoked_at_ms = Some(now_ms);
             role.update_date = now.clone();
-            Ok((vec![Write::Put(Record::Role(role))], ()))
+            Ok((vec![Write::put(Record::Role(role))], ()))
         })
         .await?;
         Ok(obj(json!({ "RoleName": name, "RevokedBefore": now })))
@@ -424,7 +459,10 @@ impl Ram<'_> {
     // ---------------------------------------------------------------- policies
 
     fn attachment_count(s: &AccountState, ty: PolicyType, name: &str) -> usize {
-        let has = |list: &[Attachment]| list.iter().any(|a| a.policy_type == ty && a.policy_name == name);
+        let has = |list: &[Attachment]| {
+            list.iter()
+                .any(|a| a.policy_type == ty && a.policy_name == name)
+        };
         s.users.values().filter(|u| has(&u.policies)).count()
             + s.groups.values().filter(|g| has(&g.policies)).count()
             + s.roles.values().filter(|r| has(&r.policies)).count()
@@ -442,7 +480,10 @@ impl Ram<'_> {
         })
     }
 
-    fn system_policy_json(s: &AccountState, p: &crossram_core::system_policies::SystemPolicy) -> Value {
+    fn system_policy_json(
+        s: &AccountState,
+        p: &crossram_core::system_policies::SystemPolicy,
+    ) -> Value {
         json!({
             "PolicyName": p.name,
             "PolicyType": "System",
@@ -491,11 +532,19 @@ impl Ram<'_> {
         let max = self.e.config.limits.custom_policies_per_account;
         let policy = self
             .write(|_, s| {
-                if s.policies.contains_key(&name) || crossram_core::system_policies::system_policy(&name).is_some() {
-                    return Err(ApiError::already_exists("Policy", "The policy does already EXIST."));
+                if s.policies.contains_key(&name)
+                    || crossram_core::system_policies::system_policy(&name).is_some()
+                {
+                    return Err(ApiError::already_exists(
+                        "Policy",
+                        "The policy does already EXIST.",
+                    ));
                 }
                 if s.policies.len() >= max {
-                    return Err(ApiError::limit_exceeded("Policy", "The count of policy beyond the current limits."));
+                    return Err(ApiError::limit_exceeded(
+                        "Policy",
+                        "The count of policy beyond the current limits.",
+                    ));
                 }
                 let p = PolicyRecord {
                     account: self.acct.clone(),
@@ -511,7 +560,7 @@ impl Ram<'_> {
                     create_date: now.clone(),
                     update_date: now.clone(),
                 };
-                Ok((vec![Write::Put(Record::Policy(p.clone()))], p))
+                Ok((vec![Write::put(Record::Policy(p.clone()))], p))
             })
             .await?;
         Ok(obj(json!({ "Policy": {
@@ -529,7 +578,8 @@ impl Ram<'_> {
         self.authorize("GetPolicy", &[self.policy_res(ty, name)])?;
         self.read(|s| match ty {
             PolicyType::System => {
-                let p = crossram_core::system_policies::system_policy(name).ok_or_else(policy_missing)?;
+                let p = crossram_core::system_policies::system_policy(name)
+                    .ok_or_else(policy_missing)?;
                 Ok(obj(json!({
                     "Policy": Self::system_policy_json(s, p),
                     "DefaultPolicyVersion": {
@@ -639,7 +689,10 @@ impl Ram<'_> {
                 )));
             }
         };
-        self.authorize("CreatePolicyVersion", &[self.res(&format!("policy/{name}"))])?;
+        self.authorize(
+            "CreatePolicyVersion",
+            &[self.res(&format!("policy/{name}"))],
+        )?;
         let now = self.now();
         let max = self.e.config.limits.versions_per_policy;
         let (p, v) = self
@@ -668,7 +721,7 @@ impl Ram<'_> {
                 }
                 p.versions.push(v.clone());
                 p.update_date = now;
-                Ok((vec![Write::Put(Record::Policy(p.clone()))], (p, v)))
+                Ok((vec![Write::put(Record::Policy(p.clone()))], (p, v)))
             })
             .await?;
         Ok(obj(json!({ "PolicyVersion": Self::version_json(&p, &v) })))
@@ -676,7 +729,9 @@ impl Ram<'_> {
 
     fn version_id(&self) -> Result<&str, ApiError> {
         let id = self.p("VersionId")?;
-        let ok = id.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let ok = id
+            .strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
             return Err(ApiError::new(
                 "InvalidParameter.VersionId.Format",
@@ -694,9 +749,13 @@ impl Ram<'_> {
         self.authorize("GetPolicyVersion", &[self.policy_res(ty, name)])?;
         self.read(|s| match ty {
             PolicyType::System => {
-                let p = crossram_core::system_policies::system_policy(name).ok_or_else(policy_missing)?;
+                let p = crossram_core::system_policies::system_policy(name)
+                    .ok_or_else(policy_missing)?;
                 if p.version != id {
-                    return Err(ApiError::not_exist("Policy.Version", "The policy version does not exist."));
+                    return Err(ApiError::not_exist(
+                        "Policy.Version",
+                        "The policy version does not exist.",
+                    ));
                 }
                 Ok(obj(json!({ "PolicyVersion": {
                     "VersionId": p.version, "IsDefaultVersion": true,
@@ -718,13 +777,19 @@ impl Ram<'_> {
         self.authorize("ListPolicyVersions", &[self.policy_res(ty, name)])?;
         let items = self.read(|s| match ty {
             PolicyType::System => {
-                let p = crossram_core::system_policies::system_policy(name).ok_or_else(policy_missing)?;
-                Ok(vec![json!({"VersionId": p.version, "IsDefaultVersion": true,
-                    "PolicyDocument": p.document_text, "CreateDate": p.create_date})])
+                let p = crossram_core::system_policies::system_policy(name)
+                    .ok_or_else(policy_missing)?;
+                Ok(vec![
+                    json!({"VersionId": p.version, "IsDefaultVersion": true,
+                    "PolicyDocument": p.document_text, "CreateDate": p.create_date}),
+                ])
             }
             PolicyType::Custom => {
                 let p = s.policies.get(name).ok_or_else(policy_missing)?;
-                Ok(p.versions.iter().map(|v| Self::version_json(p, v)).collect())
+                Ok(p.versions
+                    .iter()
+                    .map(|v| Self::version_json(p, v))
+                    .collect())
             }
         })?;
         Ok(obj(wrapped("PolicyVersions", "PolicyVersion", items)))
@@ -733,7 +798,10 @@ impl Ram<'_> {
     async fn delete_policy_version(&self) -> ApiResult {
         let name = self.p("PolicyName")?.to_owned();
         let id = self.version_id()?.to_owned();
-        self.authorize("DeletePolicyVersion", &[self.res(&format!("policy/{name}"))])?;
+        self.authorize(
+            "DeletePolicyVersion",
+            &[self.res(&format!("policy/{name}"))],
+        )?;
         let now = self.now();
         self.write(|_, s| {
             let mut p = s.policies.get(&name).cloned().ok_or_else(policy_missing)?;
@@ -748,7 +816,7 @@ impl Ram<'_> {
             }
             p.versions.remove(i);
             p.update_date = now;
-            Ok((vec![Write::Put(Record::Policy(p))], ()))
+            Ok((vec![Write::put(Record::Policy(p))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -757,16 +825,22 @@ impl Ram<'_> {
     async fn set_default_policy_version(&self) -> ApiResult {
         let name = self.p("PolicyName")?.to_owned();
         let id = self.version_id()?.to_owned();
-        self.authorize("SetDefaultPolicyVersion", &[self.res(&format!("policy/{name}"))])?;
+        self.authorize(
+            "SetDefaultPolicyVersion",
+            &[self.res(&format!("policy/{name}"))],
+        )?;
         let now = self.now();
         self.write(|_, s| {
             let mut p = s.policies.get(&name).cloned().ok_or_else(policy_missing)?;
             if !p.versions.iter().any(|v| v.id == id) {
-                return Err(ApiError::not_exist("Policy.Version", "The policy version does not exist."));
+                return Err(ApiError::not_exist(
+                    "Policy.Version",
+                    "The policy version does not exist.",
+                ));
             }
             p.default_version = id;
             p.update_date = now;
-            Ok((vec![Write::Put(Record::Policy(p))], ()))
+            Ok((vec![Write::put(Record::Policy(p))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -781,30 +855,46 @@ impl Ram<'_> {
         let action = self.req.action.clone();
         self.authorize(
             &action,
-            &[self.res(&format!("{}/{who}", target.kind())), self.policy_res(ty, &policy)],
+            &[
+                self.res(&format!("{}/{who}", target.kind())),
+                self.policy_res(ty, &policy),
+            ],
         )?;
         let now = self.now();
         let limits = self.e.config.limits.clone();
         self.write(|_, s| {
             let exists = match ty {
-                PolicyType::System => crossram_core::system_policies::system_policy(&policy).is_some(),
+                PolicyType::System => {
+                    crossram_core::system_policies::system_policy(&policy).is_some()
+                }
                 PolicyType::Custom => s.policies.contains_key(&policy),
             };
-            let (mut list, record): (Vec<Attachment>, Box<dyn FnOnce(Vec<Attachment>) -> Record>) = match target {
+            let (mut list, record): (Vec<Attachment>, Rebuild) = match target {
                 Target::User => {
                     let u = s.user(&who).cloned().ok_or_else(user_missing)?;
-                    (u.policies.clone(), Box::new(move |l| Record::User(UserRecord { policies: l, ..u })))
+                    (
+                        u.policies.clone(),
+                        Box::new(move |l| Record::User(UserRecord { policies: l, ..u })),
+                    )
                 }
                 Target::Group => {
                     let g = s.groups.get(&who).cloned().ok_or_else(group_missing)?;
-                    (g.policies.clone(), Box::new(move |l| Record::Group(GroupRecord { policies: l, ..g })))
+                    (
+                        g.policies.clone(),
+                        Box::new(move |l| Record::Group(GroupRecord { policies: l, ..g })),
+                    )
                 }
                 Target::Role => {
                     let r = s.role(&who).cloned().ok_or_else(role_missing)?;
-                    (r.policies.clone(), Box::new(move |l| Record::Role(RoleRecord { policies: l, ..r })))
+                    (
+                        r.policies.clone(),
+                        Box::new(move |l| Record::Role(RoleRecord { policies: l, ..r })),
+                    )
                 }
             };
-            let pos = list.iter().position(|a| a.policy_type == ty && a.policy_name == policy);
+            let pos = list
+                .iter()
+                .position(|a| a.policy_type == ty && a.policy_name == policy);
             if attach {
                 if !exists {
                     return Err(policy_missing());
@@ -813,7 +903,10 @@ impl Ram<'_> {
                     return Err(ApiError::new(
                         format!("EntityAlreadyExists.{}.Policy", target.entity()),
                         409,
-                        format!("The {} has already been attached this policy.", target.kind()),
+                        format!(
+                            "The {} has already been attached this policy.",
+                            target.kind()
+                        ),
                     ));
                 }
                 let count = list.iter().filter(|a| a.policy_type == ty).count();
@@ -829,7 +922,10 @@ impl Ram<'_> {
                     return Err(ApiError::new(
                         format!("LimitExceeded.{}.Policy", target.entity()),
                         409,
-                        format!("The count of policies attached to the {} beyond the current limits.", target.kind()),
+                        format!(
+                            "The count of policies attached to the {} beyond the current limits.",
+                            target.kind()
+                        ),
                     ));
                 }
                 list.push(Attachment {
@@ -842,12 +938,15 @@ impl Ram<'_> {
                     return Err(ApiError::new(
                         format!("EntityNotExist.{}.Policy", target.entity()),
                         404,
-                        format!("The indicate policy of the {} does not exist.", target.kind()),
+                        format!(
+                            "The indicate policy of the {} does not exist.",
+                            target.kind()
+                        ),
                     ));
                 };
                 list.remove(i);
             }
-            Ok((vec![Write::Put(record(list))], ()))
+            Ok((vec![Write::put(record(list))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -940,27 +1039,43 @@ impl Ram<'_> {
     }
 
     fn check_contact(&self, prefix: &str) -> Result<(String, String, String, String), ApiError> {
-        let display = self.opt(&format!("{prefix}DisplayName")).unwrap_or_default().to_owned();
+        let display = self
+            .opt(&format!("{prefix}DisplayName"))
+            .unwrap_or_default()
+            .to_owned();
         if !display.is_empty() {
             names::validate_display_name(&format!("{prefix}DisplayName"), &display)?;
         }
-        let phone = self.opt(&format!("{prefix}MobilePhone")).unwrap_or_default().to_owned();
+        let phone = self
+            .opt(&format!("{prefix}MobilePhone"))
+            .unwrap_or_default()
+            .to_owned();
         if !phone.is_empty() {
             let ok = phone.split_once('-').is_some_and(|(cc, n)| {
-                !cc.is_empty() && !n.is_empty() && cc.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
+                !cc.is_empty()
+                    && !n.is_empty()
+                    && cc.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
             });
             if !ok {
                 return Err(ApiError::bad_format(&format!("{prefix}MobilePhone")));
             }
         }
-        let email = self.opt(&format!("{prefix}Email")).unwrap_or_default().to_owned();
+        let email = self
+            .opt(&format!("{prefix}Email"))
+            .unwrap_or_default()
+            .to_owned();
         if !email.is_empty() {
-            let ok = email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+            let ok = email
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
             if !ok {
                 return Err(ApiError::bad_format(&format!("{prefix}Email")));
             }
         }
-        let comments = self.opt(&format!("{prefix}Comments")).unwrap_or_default().to_owned();
+        let comments = self
+            .opt(&format!("{prefix}Comments"))
+            .unwrap_or_default()
+            .to_owned();
         names::validate_comments(&format!("{prefix}Comments"), &comments)?;
         Ok((display, phone, email, comments))
     }
@@ -976,16 +1091,26 @@ impl Ram<'_> {
         let user = self
             .write(|_, s| {
                 if s.users.contains_key(&name) {
-                    return Err(ApiError::already_exists("User", "The user does already EXIST."));
+                    return Err(ApiError::already_exists(
+                        "User",
+                        "The user does already EXIST.",
+                    ));
                 }
                 if s.users.len() >= max {
-                    return Err(ApiError::limit_exceeded("User", "The count of users beyond the current limits."));
+                    return Err(ApiError::limit_exceeded(
+                        "User",
+                        "The count of users beyond the current limits.",
+                    ));
                 }
                 let u = UserRecord {
                     account: self.acct.clone(),
                     id,
                     name: name.clone(),
-                    display_name: if display.is_empty() { name.clone() } else { display },
+                    display_name: if display.is_empty() {
+                        name.clone()
+                    } else {
+                        display
+                    },
                     mobile_phone: phone,
                     email,
                     comments,
@@ -997,7 +1122,7 @@ impl Ram<'_> {
                     policies: Vec::new(),
                     groups: Default::default(),
                 };
-                Ok((vec![Write::Put(Record::User(u.clone()))], u))
+                Ok((vec![Write::put(Record::User(u.clone()))], u))
             })
             .await?;
         Ok(obj(json!({ "User": Self::user_json(&user) })))
@@ -1019,7 +1144,12 @@ impl Ram<'_> {
         let (display, phone, email, comments) = self.check_contact("New")?;
         let set = |v: String, sent: bool, old: &str| if sent { v } else { old.to_owned() };
         let sent = |n: &str| self.opt(n).is_some();
-        let (sd, sp, se, sc) = (sent("NewDisplayName"), sent("NewMobilePhone"), sent("NewEmail"), sent("NewComments"));
+        let (sd, sp, se, sc) = (
+            sent("NewDisplayName"),
+            sent("NewMobilePhone"),
+            sent("NewEmail"),
+            sent("NewComments"),
+        );
         self.authorize("UpdateUser", &[self.res(&format!("user/{name}"))])?;
         let now = self.now();
         let user = self
@@ -1034,12 +1164,15 @@ impl Ram<'_> {
                 let mut writes = Vec::new();
                 if let Some(n) = new_name.filter(|n| *n != old.name) {
                     if s.users.contains_key(&n) {
-                        return Err(ApiError::already_exists("User", "The user does already EXIST."));
+                        return Err(ApiError::already_exists(
+                            "User",
+                            "The user does already EXIST.",
+                        ));
                     }
                     writes.push(Write::Delete(Record::User(old).key()));
                     u.name = n;
                 }
-                writes.push(Write::Put(Record::User(u.clone())));
+                writes.push(Write::put(Record::User(u.clone())));
                 Ok((writes, u))
             })
             .await?;
@@ -1052,13 +1185,25 @@ impl Ram<'_> {
         self.write(|_, s| {
             let u = s.user(&name).ok_or_else(user_missing)?;
             let conflict = if !u.groups.is_empty() {
-                Some(("User.Group", "The user CAN NOT be in any group while deleting the user."))
+                Some((
+                    "User.Group",
+                    "The user CAN NOT be in any group while deleting the user.",
+                ))
             } else if !u.access_keys.is_empty() {
-                Some(("User.AccessKey", "The user CAN NOT has any access key while deleting the user."))
+                Some((
+                    "User.AccessKey",
+                    "The user CAN NOT has any access key while deleting the user.",
+                ))
             } else if u.login_profile.is_some() {
-                Some(("User.LoginProfile", "The user CAN NOT has any login profile while deleting the user."))
+                Some((
+                    "User.LoginProfile",
+                    "The user CAN NOT has any login profile while deleting the user.",
+                ))
             } else if !u.policies.is_empty() {
-                Some(("User.Policy", "The user CAN NOT has any attached policy while deleting the user."))
+                Some((
+                    "User.Policy",
+                    "The user CAN NOT has any attached policy while deleting the user.",
+                ))
             } else {
                 None
             };
@@ -1074,7 +1219,10 @@ impl Ram<'_> {
     fn list_users(&self) -> ApiResult {
         self.authorize("ListUsers", &[self.res("user/*")])?;
         let items = self.read(|s| {
-            Ok(s.users.values().map(|u| (u.name.clone(), Self::user_json(u))).collect())
+            Ok(s.users
+                .values()
+                .map(|u| (u.name.clone(), Self::user_json(u)))
+                .collect())
         })?;
         self.paged("Users", "User", items, 100)
     }
@@ -1099,7 +1247,11 @@ impl Ram<'_> {
         };
         let reset = boolean(&self.req.params, "PasswordResetRequired")?;
         let mfa = boolean(&self.req.params, "MFABindRequired")?;
-        let action = if create { "CreateLoginProfile" } else { "UpdateLoginProfile" };
+        let action = if create {
+            "CreateLoginProfile"
+        } else {
+            "UpdateLoginProfile"
+        };
         self.authorize(action, &[self.res(&format!("user/{name}"))])?;
         let hash = match &password {
             Some(pw) => Some(crate::console::hash_password(self.e, pw)?),
@@ -1137,10 +1289,12 @@ impl Ram<'_> {
                 };
                 u.login_profile = Some(profile.clone());
                 u.update_date = now;
-                Ok((vec![Write::Put(Record::User(u.clone()))], (u, profile)))
+                Ok((vec![Write::put(Record::User(u.clone()))], (u, profile)))
             })
             .await?;
-        Ok(obj(json!({ "LoginProfile": Self::profile_json(&user.name, &profile) })))
+        Ok(obj(
+            json!({ "LoginProfile": Self::profile_json(&user.name, &profile) }),
+        ))
     }
 
     fn get_login_profile(&self) -> ApiResult {
@@ -1149,9 +1303,14 @@ impl Ram<'_> {
         self.read(|s| {
             let u = s.user(name).ok_or_else(user_missing)?;
             let p = u.login_profile.as_ref().ok_or_else(|| {
-                ApiError::not_exist("User.LoginProfile", "The user login profile does not exist.")
+                ApiError::not_exist(
+                    "User.LoginProfile",
+                    "The user login profile does not exist.",
+                )
             })?;
-            Ok(obj(json!({ "LoginProfile": Self::profile_json(&u.name, p) })))
+            Ok(obj(
+                json!({ "LoginProfile": Self::profile_json(&u.name, p) }),
+            ))
         })
     }
 
@@ -1166,7 +1325,7 @@ impl Ram<'_> {
                     "The user login profile does not exist.",
                 ));
             }
-            Ok((vec![Write::Put(Record::User(u))], ()))
+            Ok((vec![Write::put(Record::User(u))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -1204,10 +1363,12 @@ impl Ram<'_> {
                     ));
                 }
                 if w.key_owner(&key.id).is_some() {
-                    return Err(ApiError::internal("An AccessKeyId collided; retry the call."));
+                    return Err(ApiError::internal(
+                        "An AccessKeyId collided; retry the call.",
+                    ));
                 }
                 u.access_keys.push(key.clone());
-                Ok((vec![Write::Put(Record::User(u))], key))
+                Ok((vec![Write::put(Record::User(u))], key))
             })
             .await?;
         Ok(obj(json!({ "AccessKey": {
@@ -1243,11 +1404,15 @@ impl Ram<'_> {
         self.authorize("UpdateAccessKey", &[self.res(&format!("user/{name}"))])?;
         self.write(|_, s| {
             let mut u = s.user(&name).cloned().ok_or_else(user_missing)?;
-            let k = u.access_keys.iter_mut().find(|k| k.id == id).ok_or_else(|| {
-                ApiError::not_exist("User.AccessKey", "The user access key does not exist.")
-            })?;
+            let k = u
+                .access_keys
+                .iter_mut()
+                .find(|k| k.id == id)
+                .ok_or_else(|| {
+                    ApiError::not_exist("User.AccessKey", "The user access key does not exist.")
+                })?;
             k.status = status;
-            Ok((vec![Write::Put(Record::User(u))], ()))
+            Ok((vec![Write::put(Record::User(u))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -1262,9 +1427,12 @@ impl Ram<'_> {
             let before = u.access_keys.len();
             u.access_keys.retain(|k| k.id != id);
             if u.access_keys.len() == before {
-                return Err(ApiError::not_exist("User.AccessKey", "The user access key does not exist."));
+                return Err(ApiError::not_exist(
+                    "User.AccessKey",
+                    "The user access key does not exist.",
+                ));
             }
-            Ok((vec![Write::Put(Record::User(u))], ()))
+            Ok((vec![Write::put(Record::User(u))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -1292,10 +1460,16 @@ impl Ram<'_> {
         let g = self
             .write(|_, s| {
                 if s.groups.contains_key(&name) {
-                    return Err(ApiError::already_exists("Group", "The group does already EXIST."));
+                    return Err(ApiError::already_exists(
+                        "Group",
+                        "The group does already EXIST.",
+                    ));
                 }
                 if s.groups.len() >= max {
-                    return Err(ApiError::limit_exceeded("Group", "The count of groups beyond the current limits."));
+                    return Err(ApiError::limit_exceeded(
+                        "Group",
+                        "The count of groups beyond the current limits.",
+                    ));
                 }
                 let g = GroupRecord {
                     account: self.acct.clone(),
@@ -1305,7 +1479,7 @@ impl Ram<'_> {
                     update_date: now.clone(),
                     policies: Vec::new(),
                 };
-                Ok((vec![Write::Put(Record::Group(g.clone()))], g))
+                Ok((vec![Write::put(Record::Group(g.clone()))], g))
             })
             .await?;
         Ok(obj(json!({ "Group": Self::group_json(&g) })))
@@ -1341,20 +1515,27 @@ impl Ram<'_> {
                 let mut writes = Vec::new();
                 if let Some(n) = new_name.filter(|n| *n != old.name) {
                     if s.groups.contains_key(&n) {
-                        return Err(ApiError::already_exists("Group", "The group does already EXIST."));
+                        return Err(ApiError::already_exists(
+                            "Group",
+                            "The group does already EXIST.",
+                        ));
                     }
                     // Members refer to the group by name: move them along.
-                    for u in s.users.values().filter(|u| u.groups.contains_key(&old.name)) {
+                    for u in s
+                        .users
+                        .values()
+                        .filter(|u| u.groups.contains_key(&old.name))
+                    {
                         let mut u = u.clone();
                         if let Some(d) = u.groups.remove(&old.name) {
                             u.groups.insert(n.clone(), d);
                         }
-                        writes.push(Write::Put(Record::User(u)));
+                        writes.push(Write::put(Record::User(u)));
                     }
                     writes.push(Write::Delete(Record::Group(old).key()));
                     g.name = n;
                 }
-                writes.push(Write::Put(Record::Group(g.clone())));
+                writes.push(Write::put(Record::Group(g.clone())));
                 Ok((writes, g))
             })
             .await?;
@@ -1387,7 +1568,10 @@ impl Ram<'_> {
     fn list_groups(&self) -> ApiResult {
         self.authorize("ListGroups", &[self.res("group/*")])?;
         let items = self.read(|s| {
-            Ok(s.groups.values().map(|g| (g.name.clone(), Self::group_json(g))).collect())
+            Ok(s.groups
+                .values()
+                .map(|g| (g.name.clone(), Self::group_json(g)))
+                .collect())
         })?;
         self.paged("Groups", "Group", items, 1000)
     }
@@ -1396,7 +1580,13 @@ impl Ram<'_> {
         let group = self.p("GroupName")?.to_owned();
         let user = self.p("UserName")?.to_owned();
         let action = self.req.action.clone();
-        self.authorize(&action, &[self.res(&format!("user/{user}")), self.res(&format!("group/{group}"))])?;
+        self.authorize(
+            &action,
+            &[
+                self.res(&format!("user/{user}")),
+                self.res(&format!("group/{group}")),
+            ],
+        )?;
         let now = self.now();
         let max = self.e.config.limits.groups_per_user;
         self.write(|_, s| {
@@ -1406,7 +1596,10 @@ impl Ram<'_> {
             let mut u = s.user(&user).cloned().ok_or_else(user_missing)?;
             if add {
                 if u.groups.contains_key(&group) {
-                    return Err(ApiError::already_exists("User.Group", "The user has already joined the group."));
+                    return Err(ApiError::already_exists(
+                        "User.Group",
+                        "The user has already joined the group.",
+                    ));
                 }
                 if u.groups.len() >= max {
                     return Err(ApiError::limit_exceeded(
@@ -1416,9 +1609,12 @@ impl Ram<'_> {
                 }
                 u.groups.insert(group.clone(), now);
             } else if u.groups.remove(&group).is_none() {
-                return Err(ApiError::not_exist("User.Group", "The user has not joined the group."));
+                return Err(ApiError::not_exist(
+                    "User.Group",
+                    "The user has not joined the group.",
+                ));
             }
-            Ok((vec![Write::Put(Record::User(u))], ()))
+            Ok((vec![Write::put(Record::User(u))], ()))
         })
         .await?;
         Ok(Response::new())
@@ -1432,7 +1628,11 @@ impl Ram<'_> {
             Ok(u.groups
                 .iter()
                 .map(|(g, joined)| {
-                    let comments = s.groups.get(g).map(|g| g.comments.clone()).unwrap_or_default();
+                    let comments = s
+                        .groups
+                        .get(g)
+                        .map(|g| g.comments.clone())
+                        .unwrap_or_default();
                     json!({"GroupName": g, "Comments": comments, "JoinDate": joined})
                 })
                 .collect())
@@ -1481,7 +1681,7 @@ impl Ram<'_> {
                 }
                 let mut r = s.record.clone();
                 r.alias = Some(alias.clone());
-                Ok((vec![Write::Put(Record::Account(r))], ()))
+                Ok((vec![Write::put(Record::Account(r))], ()))
             })
             .await?;
         Ok(Response::new())
@@ -1501,7 +1701,7 @@ impl Ram<'_> {
                 let s = w.account(&acct).ok_or_else(account_missing)?;
                 let mut r = s.record.clone();
                 r.alias = None;
-                Ok((vec![Write::Put(Record::Account(r))], ()))
+                Ok((vec![Write::put(Record::Account(r))], ()))
             })
             .await?;
         Ok(Response::new())

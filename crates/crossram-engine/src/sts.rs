@@ -105,15 +105,17 @@ pub(crate) fn assume_role(
     let role_account = role_account.as_str().to_owned();
     names::validate_role_session_name(&input.session_name)?;
     let limits = &e.config.limits;
-    if let Some(d) = input.duration {
-        if d < i64::from(limits.min_session_seconds) || d > i64::from(limits.max_role_session_seconds) {
-            return Err(bad_duration());
-        }
+    if let Some(d) = input.duration
+        && (d < i64::from(limits.min_session_seconds)
+            || d > i64::from(limits.max_role_session_seconds))
+    {
+        return Err(bad_duration());
     }
     // The session policy is checked here; the token carries its text and each use re-reads it.
     if let Some(text) = &input.policy {
         limits.check_policy_size(PolicyKind::Session, "Policy", text)?;
-        PolicyDocument::parse(text, PolicyKind::Session).map_err(|err| err.to_session_api_error())?;
+        PolicyDocument::parse(text, PolicyKind::Session)
+            .map_err(|err| err.to_session_api_error())?;
     }
     if let Some(id) = &input.external_id {
         names::validate_external_id(id)?;
@@ -126,7 +128,9 @@ pub(crate) fn assume_role(
         .account(&role_account)
         .and_then(|s| s.role(&role_name))
         .ok_or_else(|| ApiError::not_exist("Role", "The specified Role not exists."))?;
-    let duration = input.duration.unwrap_or(i64::from(limits.default_session_seconds));
+    let duration = input
+        .duration
+        .unwrap_or(i64::from(limits.default_session_seconds));
     if duration > role.max_session_duration {
         return Err(bad_duration());
     }
@@ -137,7 +141,10 @@ pub(crate) fn assume_role(
     let identity = authz::identity_policies(&w, caller);
     let named: Vec<NamedPolicy<'_>> = identity
         .iter()
-        .map(|(name, doc)| NamedPolicy { name, document: doc })
+        .map(|(name, doc)| NamedPolicy {
+            name,
+            document: doc,
+        })
         .collect();
     let caller_session = match caller {
         Caller::RoleSession(s) => s.session_policy.clone(),

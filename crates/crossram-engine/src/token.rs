@@ -93,7 +93,14 @@ impl TokenKey {
         let s: String = mac
             .iter()
             .take(30)
-            .map(|b| char::from(ALNUM.get(usize::from(*b) % ALNUM.len()).copied().unwrap_or(b'0')))
+            .map(|b| {
+                char::from(
+                    ALNUM
+                        .get(usize::from(*b) % ALNUM.len())
+                        .copied()
+                        .unwrap_or(b'0'),
+                )
+            })
             .collect();
         Secret::new(s)
     }
@@ -110,7 +117,12 @@ impl TokenKey {
     }
 
     /// Opens a token and checks it belongs to `access_key_id` and has not expired at `now_s`.
-    pub(crate) fn open(&self, token: &str, access_key_id: &str, now_s: i64) -> Result<Claims, ApiError> {
+    pub(crate) fn open(
+        &self,
+        token: &str,
+        access_key_id: &str,
+        now_s: i64,
+    ) -> Result<Claims, ApiError> {
         let claims = self.verify(token).ok_or_else(malformed)?;
         if claims.k != access_key_id {
             return Err(ApiError::new(
@@ -131,7 +143,10 @@ impl TokenKey {
         let body = URL_SAFE_NO_PAD.decode(body_b64).ok()?;
         let mac = URL_SAFE_NO_PAD.decode(mac_b64).ok()?;
         let expected = self.mac(b"sts-token", &body);
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_slice(), mac.as_slice())) {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_slice(),
+            mac.as_slice(),
+        )) {
             return None;
         }
         serde_json::from_slice(&body).ok()
@@ -177,7 +192,10 @@ mod tests {
         assert_eq!(key.open(token.expose(), "STS.AAA", 50).unwrap(), claims());
         let other = TokenKey::new(vec![8; 32]);
         assert_eq!(
-            other.open(token.expose(), "STS.AAA", 50).unwrap_err().code(),
+            other
+                .open(token.expose(), "STS.AAA", 50)
+                .unwrap_err()
+                .code(),
             "InvalidSecurityToken.Malformed"
         );
     }
@@ -218,7 +236,10 @@ mod tests {
     fn sts_secrets_are_derived_per_key_id() {
         let key = TokenKey::new(vec![7; 32]);
         assert_eq!(key.secret_for("STS.A"), key.secret_for("STS.A"));
-        assert_ne!(key.secret_for("STS.A").expose(), key.secret_for("STS.B").expose());
+        assert_ne!(
+            key.secret_for("STS.A").expose(),
+            key.secret_for("STS.B").expose()
+        );
         assert_eq!(key.secret_for("STS.A").expose().len(), 30);
     }
 }

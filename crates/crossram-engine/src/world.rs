@@ -45,8 +45,15 @@ impl AccountState {
 /// A change to write: a record to put, or a key to delete.
 #[derive(Debug, Clone)]
 pub(crate) enum Write {
-    Put(Record),
+    Put(Box<Record>),
     Delete(String),
+}
+
+impl Write {
+    /// A record to put.
+    pub(crate) fn put(record: Record) -> Self {
+        Self::Put(Box::new(record))
+    }
 }
 
 /// Every account and the indexes over them.
@@ -91,7 +98,7 @@ impl World {
     /// Applies one acknowledged change.
     pub(crate) fn apply(&mut self, write: Write) {
         match write {
-            Write::Put(record) => self.put(record),
+            Write::Put(record) => self.put(*record),
             Write::Delete(key) => self.delete(&key),
         }
     }
@@ -247,7 +254,7 @@ pub(crate) fn load(mut records: Loaded) -> Result<World, String> {
     let mut world = World::default();
     for (key, value) in records {
         let record = Record::from_stored(&key, value)?;
-        world.apply(Write::Put(record));
+        world.apply(Write::put(record));
     }
     Ok(world)
 }

@@ -1,0 +1,935 @@
+//! The seed playbook at engine level, step by step, with the decisions and error codes of the
+//! spec: onboarding, cross-account access, off-boarding and both ways of revocation.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed assertion"
+)]
+
+use std::sync::Arc;
+
+use crossram_engine::{
+    AccountSeed, ApiRequest, Caller, Engine, EngineConfig, Env, ManualClock, Params, Product,
+    RequestContext, Response, Secret, SeededIds,
+};
+use time::macros::datetime;
+
+const A: &str = "11223344";
+const B: &str = "12345678";
+
+struct World {
+    engine: Arc<Engine>,
+    clock: Arc<ManualClock>,
+}
+
+async fn world() -> World {
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 10:00 UTC)));
+    let env = Env {
+        clock: clock.clone(),
+        ids: Arc::new(SeededIds::new(7)),
+    };
+    let config = EngineConfig {
+        password_hash_memory_kib: 256,
+        ..EngineConfig::default()
+    };
+    let store = crossram_store::open("memory").await.unwrap();
+    let engine = Engine::open(store, env, config).await.unwrap();
+    for (id, alias, ak) in [(A, "company-a", "AKA"), (B, "company-b", "AKB")] {
+        let added = engine
+            .ensure_account(&AccountSeed {
+                id: id.into(),
+                alias: Some(alias.into()),
+                access_key_id: ak.into(),
+                access_key_secret: Secret::new(format!("{ak}-secret")),
+            })
+            .await
+            .unwrap();
+        assert!(added);
+    }
+    World { engine, clock }
+}
+
+fn caller(w: &World, ak: &str, token: Option<&str>) -> Caller {
+    w.engine.resolve_key(ak, token).unwrap().caller
+}
+
+async fn call(
+    w: &World,
+    who: &Caller,
+    product: Product,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<Response, crossram_engine::api::ApiResult<()>> {
+    let req = ApiRequest {
+        product,
+        action: action.into(),
+        params: params.iter().map(|(k, v)| (*k, *v)).collect::<Params>(),
+        context: RequestContext::default(),
+    };
+    w.engine.call(who, &req).await.map_err(Err)
+}
+
+/// The error code of a failed call.
+async fn code(
+    w: &World,
+    who: &Caller,
+    product: Product,
+    action: &str,
+    params: &[(&str, &str)],
+) -> String {
+    match call(w, who, product, action, params).await {
+        Ok(r) => panic!("{action} succeeded: {r:?}"),
+        Err(Err(e)) => e.code().to_owned(),
+        Err(Ok(())) => unreachable!(),
+    }
+}
+
+async fn ok(
+    w: &World,
+    who: &Caller,
+    product: Product,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Response {
+    match call(w, who, product, action, params).await {
+        Ok(r) => r,
+        Err(Err(e)) => panic!("{action} failed: {e}"),
+        Err(Ok(())) => unreachable!(),
+    }
+}
+
+fn s<'a>(r: &'a Response, path: &[&str]) -> &'a str {
+    let mut v = r.get(path[0]).unwrap();
+    for p in &path[1..] {
+        v = v.get(p).unwrap();
+    }
+    v.as_str().unwrap()
+}
+
+const TRUST_B: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::12345678:root"]}}],"Version":"1"}"#;
+const TRUST_NOBODY: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::99999999:root"]}}],"Version":"1"}"#;
+const ROLE_ARN: &str = "acs:ram::11223344:role/ecs-admin";
+
+/// A onboards: role trusted by B with ECS rights, and one instance. B onboards Alice (console
+/// password, AssumeRole permission) and Bob (an AccessKey, no permission).
+async fn onboard(w: &World) -> (Caller, Caller, String, String) {
+    let a = caller(w, "AKA", None);
+    let b = caller(w, "AKB", None);
+    ok(
+        w,
+        &a,
+        Product::Ram,
+        "CreateRole",
+        &[
+            ("RoleName", "ecs-admin"),
+            ("AssumeRolePolicyDocument", TRUST_B),
+        ],
+    )
+    .await;
+    ok(
+        w,
+        &a,
+        Product::Ram,
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunECSFullAccess"),
+            ("RoleName", "ecs-admin"),
+        ],
+    )
+    .await;
+    let run = ok(
+        w,
+        &a,
+        Product::Ecs,
+        "RunInstances",
+        &[
+            ("RegionId", "cn-hangzhou"),
+            ("ImageId", "img"),
+            ("InstanceType", "ecs.g6.large"),
+        ],
+    )
+    .await;
+    let instance = run["InstanceIdSets"]["InstanceIdSet"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for user in ["Alice", "Bob"] {
+        ok(w, &b, Product::Ram, "CreateUser", &[("UserName", user)]).await;
+    }
+    ok(
+        w,
+        &b,
+        Product::Ram,
+        "CreateLoginProfile",
+        &[("UserName", "Alice"), ("Password", "Alice-passw0rd")],
+    )
+    .await;
+    ok(
+        w,
+        &b,
+        Product::Ram,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "Alice"),
+        ],
+    )
+    .await;
+    let key = ok(
+        w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Bob")],
+    )
+    .await;
+    let bob_key = s(&key, &["AccessKey", "AccessKeyId"]).to_owned();
+    (a, b, instance, bob_key)
+}
+
+async fn alice_in_a(w: &World) -> (Caller, String, String) {
+    let logon = w
+        .engine
+        .console_logon(
+            "Alice@company-b.onaliyun.com",
+            "Alice-passw0rd",
+            &RequestContext::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logon.display_name, "Alice@company-b.onaliyun.com");
+    let alice = caller(w, &logon.access_key_id, Some(logon.security_token.expose()));
+    let switched = w
+        .engine
+        .console_switch_role(&alice, "company-a", "ecs-admin", &RequestContext::default())
+        .await
+        .unwrap();
+    assert_eq!(switched.display_name, "ecs-admin/Alice");
+    let session = caller(
+        w,
+        &switched.access_key_id,
+        Some(switched.security_token.expose()),
+    );
+    (
+        session,
+        switched.access_key_id,
+        switched.security_token.expose().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_seed_playbook_plays_out_as_on_the_real_service() {
+    let w = world().await;
+    let (a, b, instance, bob_key) = onboard(&w).await;
+
+    // Alice switches into A and operates A's instance.
+    let (session, session_ak, session_token) = alice_in_a(&w).await;
+    let who = ok(&w, &session, Product::Sts, "GetCallerIdentity", &[]).await;
+    assert_eq!(
+        s(&who, &["Arn"]),
+        "acs:ram::11223344:assumed-role/ecs-admin/Alice"
+    );
+    assert_eq!(s(&who, &["IdentityType"]), "AssumedRoleUser");
+    let listed = ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "DescribeInstances",
+        &[("RegionId", "cn-hangzhou")],
+    )
+    .await;
+    assert_eq!(listed["TotalCount"], 1);
+    ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "StopInstance",
+        &[("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(
+        code(
+            &w,
+            &session,
+            Product::Ecs,
+            "StopInstance",
+            &[("InstanceId", &instance)]
+        )
+        .await,
+        "IncorrectInstanceStatus"
+    );
+    ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "StartInstance",
+        &[("InstanceId", &instance)],
+    )
+    .await;
+    // The role grants ECS, not RAM.
+    assert_eq!(
+        code(
+            &w,
+            &session,
+            Product::Ram,
+            "CreateUser",
+            &[("UserName", "mallory")]
+        )
+        .await,
+        "NoPermission"
+    );
+
+    // Bob has no permission to assume.
+    let bob = caller(&w, &bob_key, None);
+    let assume = [("RoleArn", ROLE_ARN), ("RoleSessionName", "bob")];
+    assert_eq!(
+        code(&w, &bob, Product::Sts, "AssumeRole", &assume).await,
+        "NoPermission"
+    );
+    // B's own instances are invisible to Bob (empty list, not an error), A's do not exist for B.
+    let bob_list = ok(
+        &w,
+        &bob,
+        Product::Ecs,
+        "DescribeInstances",
+        &[("RegionId", "cn-hangzhou")],
+    )
+    .await;
+    assert_eq!(bob_list["TotalCount"], 0);
+    assert_eq!(
+        code(
+            &w,
+            &b,
+            Product::Ecs,
+            "StopInstance",
+            &[("InstanceId", &instance)]
+        )
+        .await,
+        "InvalidInstanceId.NotFound"
+    );
+
+    // Alice leaves: B takes her permission away; nothing changes in A.
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "DetachPolicyFromUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "Alice"),
+        ],
+    )
+    .await;
+    let alice_console = w
+        .engine
+        .console_logon(
+            "Alice@company-b",
+            "Alice-passw0rd",
+            &RequestContext::default(),
+        )
+        .await
+        .unwrap();
+    let alice = caller(
+        &w,
+        &alice_console.access_key_id,
+        Some(alice_console.security_token.expose()),
+    );
+    let err = w
+        .engine
+        .console_switch_role(&alice, "11223344", "ecs-admin", &RequestContext::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "NoPermission");
+    assert!(
+        err.message().contains("authorized by RAM"),
+        "{}",
+        err.message()
+    );
+    let role = ok(
+        &w,
+        &a,
+        Product::Ram,
+        "GetRole",
+        &[("RoleName", "ecs-admin")],
+    )
+    .await;
+    assert_eq!(s(&role, &["Role", "AssumeRolePolicyDocument"]), TRUST_B);
+
+    // A removes B from the trust: B's users are refused by the trust side, at once.
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "Alice"),
+        ],
+    )
+    .await;
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "UpdateRole",
+        &[
+            ("RoleName", "ecs-admin"),
+            ("NewAssumeRolePolicyDocument", TRUST_NOBODY),
+        ],
+    )
+    .await;
+    let err = w
+        .engine
+        .console_switch_role(
+            &alice,
+            "company-a.onaliyun.com",
+            "ecs-admin",
+            &RequestContext::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "NoPermission");
+    assert!(
+        err.message().contains("does not trust you"),
+        "{}",
+        err.message()
+    );
+    // The session issued before the edit lives on until it expires (as on the real service).
+    ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "DescribeInstances",
+        &[("RegionId", "cn-hangzhou")],
+    )
+    .await;
+
+    // A cannot delete the role while a policy is attached; detaches, deletes; the session dies.
+    assert_eq!(
+        code(
+            &w,
+            &a,
+            Product::Ram,
+            "DeleteRole",
+            &[("RoleName", "ecs-admin")]
+        )
+        .await,
+        "DeleteConflict.Role.Policy"
+    );
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "DetachPolicyFromRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunECSFullAccess"),
+            ("RoleName", "ecs-admin"),
+        ],
+    )
+    .await;
+    // Detaching takes effect on the live session at its next call.
+    assert_eq!(
+        code(
+            &w,
+            &session,
+            Product::Ecs,
+            "StopInstance",
+            &[("InstanceId", &instance)]
+        )
+        .await,
+        "Forbidden.RAM"
+    );
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "DeleteRole",
+        &[("RoleName", "ecs-admin")],
+    )
+    .await;
+    let err = w
+        .engine
+        .resolve_key(&session_ak, Some(&session_token))
+        .unwrap_err();
+    assert_eq!(err.code(), "InvalidSecurityToken.Expired");
+}
+
+#[tokio::test]
+async fn deleting_the_role_kills_live_tokens_and_revocation_kills_earlier_ones() {
+    let w = world().await;
+    let (a, b, _instance, _) = onboard(&w).await;
+    let alice_key = ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Alice")],
+    )
+    .await;
+    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    let assume = [("RoleArn", ROLE_ARN), ("RoleSessionName", "alice")];
+    let issued = ok(&w, &alice, Product::Sts, "AssumeRole", &assume).await;
+    assert_eq!(
+        s(&issued, &["AssumedRoleUser", "Arn"]),
+        "acs:ram::11223344:role/ecs-admin/alice"
+    );
+    let ak = s(&issued, &["Credentials", "AccessKeyId"]).to_owned();
+    let token = s(&issued, &["Credentials", "SecurityToken"]).to_owned();
+    assert_eq!(
+        s(&issued, &["Credentials", "Expiration"]),
+        "2026-11-29T11:00:00Z"
+    );
+    assert!(w.engine.resolve_key(&ak, Some(&token)).is_ok());
+
+    // Revocation (crossram extension): every session issued up to now dies; later ones live.
+    w.clock.advance(time::Duration::seconds(1));
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CrossramRevokeRoleSessions",
+        &[("RoleName", "ecs-admin")],
+    )
+    .await;
+    assert_eq!(
+        w.engine.resolve_key(&ak, Some(&token)).unwrap_err().code(),
+        "InvalidSecurityToken.Expired"
+    );
+    w.clock.advance(time::Duration::seconds(1));
+    let again = ok(&w, &alice, Product::Sts, "AssumeRole", &assume).await;
+    let ak2 = s(&again, &["Credentials", "AccessKeyId"]).to_owned();
+    let token2 = s(&again, &["Credentials", "SecurityToken"]).to_owned();
+    assert!(w.engine.resolve_key(&ak2, Some(&token2)).is_ok());
+
+    // Delete the role (after detaching): the live token dies; a new role with the same name
+    // does not bring it back.
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "DetachPolicyFromRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunECSFullAccess"),
+            ("RoleName", "ecs-admin"),
+        ],
+    )
+    .await;
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "DeleteRole",
+        &[("RoleName", "ecs-admin")],
+    )
+    .await;
+    assert_eq!(
+        w.engine
+            .resolve_key(&ak2, Some(&token2))
+            .unwrap_err()
+            .code(),
+        "InvalidSecurityToken.Expired"
+    );
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CreateRole",
+        &[
+            ("RoleName", "ecs-admin"),
+            ("AssumeRolePolicyDocument", TRUST_B),
+        ],
+    )
+    .await;
+    assert_eq!(
+        w.engine
+            .resolve_key(&ak2, Some(&token2))
+            .unwrap_err()
+            .code(),
+        "InvalidSecurityToken.Expired"
+    );
+
+    // Expiry by the clock.
+    let third = ok(
+        &w,
+        &alice,
+        Product::Sts,
+        "AssumeRole",
+        &[
+            ("RoleArn", ROLE_ARN),
+            ("RoleSessionName", "alice"),
+            ("DurationSeconds", "900"),
+        ],
+    )
+    .await;
+    let ak3 = s(&third, &["Credentials", "AccessKeyId"]).to_owned();
+    let token3 = s(&third, &["Credentials", "SecurityToken"]).to_owned();
+    w.clock.advance(time::Duration::seconds(899));
+    assert!(w.engine.resolve_key(&ak3, Some(&token3)).is_ok());
+    w.clock.advance(time::Duration::seconds(1));
+    assert_eq!(
+        w.engine
+            .resolve_key(&ak3, Some(&token3))
+            .unwrap_err()
+            .code(),
+        "InvalidSecurityToken.Expired"
+    );
+    assert_eq!(
+        w.engine.resolve_key(&ak3, None).unwrap_err().code(),
+        "MissingSecurityToken"
+    );
+    assert_eq!(
+        w.engine
+            .resolve_key(&ak3, Some(&token2))
+            .unwrap_err()
+            .code(),
+        "InvalidSecurityToken.MismatchWithAccessKey"
+    );
+}
+
+#[tokio::test]
+async fn assume_role_errors_follow_the_spec() {
+    let w = world().await;
+    let (a, b, _, _) = onboard(&w).await;
+    let alice_key = ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Alice")],
+    )
+    .await;
+    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    let err = call(
+        &w,
+        &b,
+        Product::Sts,
+        "AssumeRole",
+        &[("RoleArn", ROLE_ARN), ("RoleSessionName", "root")],
+    )
+    .await
+    .unwrap_err()
+    .unwrap_err();
+    assert_eq!(
+        (err.code(), err.status(), err.message()),
+        (
+            "NoPermission",
+            403,
+            "Roles may not be assumed by root accounts."
+        )
+    );
+    for (params, expected) in [
+        (
+            vec![
+                ("RoleArn", "acs:ram::11223344:role/nope"),
+                ("RoleSessionName", "alice"),
+            ],
+            "EntityNotExist.Role",
+        ),
+        (
+            vec![
+                ("RoleArn", "acs:ram::55555555:role/nope"),
+                ("RoleSessionName", "alice"),
+            ],
+            "EntityNotExist.Role",
+        ),
+        (
+            vec![("RoleArn", "not-an-arn"), ("RoleSessionName", "alice")],
+            "InvalidParameter.RoleArn",
+        ),
+        (
+            vec![("RoleArn", ROLE_ARN), ("RoleSessionName", "a")],
+            "InvalidParameter.RoleSessionName",
+        ),
+        (
+            vec![
+                ("RoleArn", ROLE_ARN),
+                ("RoleSessionName", "alice"),
+                ("DurationSeconds", "899"),
+            ],
+            "InvalidParameter.DurationSeconds",
+        ),
+        (
+            vec![
+                ("RoleArn", ROLE_ARN),
+                ("RoleSessionName", "alice"),
+                ("DurationSeconds", "3601"),
+            ],
+            "InvalidParameter.DurationSeconds",
+        ),
+        (
+            vec![
+                ("RoleArn", ROLE_ARN),
+                ("RoleSessionName", "alice"),
+                ("Policy", "{"),
+            ],
+            "InvalidParameter.PolicyGrammar",
+        ),
+        (vec![("RoleSessionName", "alice")], "MissingParameter"),
+    ] {
+        assert_eq!(
+            code(&w, &alice, Product::Sts, "AssumeRole", &params).await,
+            expected,
+            "{params:?}"
+        );
+    }
+    // A longer MaxSessionDuration allows longer sessions.
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "UpdateRole",
+        &[("RoleName", "ecs-admin"), ("NewMaxSessionDuration", "7200")],
+    )
+    .await;
+    ok(
+        &w,
+        &alice,
+        Product::Sts,
+        "AssumeRole",
+        &[
+            ("RoleArn", ROLE_ARN),
+            ("RoleSessionName", "alice"),
+            ("DurationSeconds", "7200"),
+        ],
+    )
+    .await;
+
+    // A session policy narrows the role's rights.
+    let narrow = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"*"}]}"#;
+    let issued = ok(
+        &w,
+        &alice,
+        Product::Sts,
+        "AssumeRole",
+        &[
+            ("RoleArn", ROLE_ARN),
+            ("RoleSessionName", "alice"),
+            ("Policy", narrow),
+        ],
+    )
+    .await;
+    let session = caller(
+        &w,
+        s(&issued, &["Credentials", "AccessKeyId"]),
+        Some(s(&issued, &["Credentials", "SecurityToken"])),
+    );
+    let list = ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "DescribeInstances",
+        &[("RegionId", "cn-hangzhou")],
+    )
+    .await;
+    let id = list["Instances"]["Instance"][0]["InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let err = call(
+        &w,
+        &session,
+        Product::Ecs,
+        "StopInstance",
+        &[("InstanceId", &id)],
+    )
+    .await
+    .unwrap_err()
+    .unwrap_err();
+    assert_eq!(err.code(), "Forbidden.RAM");
+    assert!(err.denial().is_some());
+}
+
+#[tokio::test]
+async fn external_id_and_named_user_trust() {
+    let w = world().await;
+    let (a, b, _, bob_key) = onboard(&w).await;
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Bob"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}]}"#;
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CreateRole",
+        &[
+            ("RoleName", "bob-only"),
+            ("AssumeRolePolicyDocument", trust),
+        ],
+    )
+    .await;
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "Bob"),
+        ],
+    )
+    .await;
+    let bob = caller(&w, &bob_key, None);
+    let arn = "acs:ram::11223344:role/bob-only";
+    assert_eq!(
+        code(
+            &w,
+            &bob,
+            Product::Sts,
+            "AssumeRole",
+            &[("RoleArn", arn), ("RoleSessionName", "bob")]
+        )
+        .await,
+        "NoPermission"
+    );
+    assert_eq!(
+        code(
+            &w,
+            &bob,
+            Product::Sts,
+            "AssumeRole",
+            &[
+                ("RoleArn", arn),
+                ("RoleSessionName", "bob"),
+                ("ExternalId", "wrong-1")
+            ]
+        )
+        .await,
+        "NoPermission"
+    );
+    ok(
+        &w,
+        &bob,
+        Product::Sts,
+        "AssumeRole",
+        &[
+            ("RoleArn", arn),
+            ("RoleSessionName", "bob"),
+            ("ExternalId", "abc-123"),
+        ],
+    )
+    .await;
+    // Alice is of the right account but not the named user.
+    let alice_key = ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Alice")],
+    )
+    .await;
+    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    assert_eq!(
+        code(
+            &w,
+            &alice,
+            Product::Sts,
+            "AssumeRole",
+            &[
+                ("RoleArn", arn),
+                ("RoleSessionName", "alice"),
+                ("ExternalId", "abc-123")
+            ]
+        )
+        .await,
+        "NoPermission"
+    );
+}
+
+#[tokio::test]
+async fn console_logon_rules_and_lockout() {
+    let w = world().await;
+    let (_, b, _, _) = onboard(&w).await;
+    let ctx = RequestContext::default();
+    // Bob has no login profile: refused like a wrong password.
+    assert_eq!(
+        w.engine
+            .console_logon("Bob@company-b", "whatever-1", &ctx)
+            .await
+            .unwrap_err()
+            .code(),
+        "LogonFailed"
+    );
+    assert_eq!(
+        w.engine
+            .console_logon("Alice@12345678", "Alice-passw0rd", &ctx)
+            .await
+            .unwrap()
+            .display_name,
+        "Alice@company-b.onaliyun.com"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            w.engine
+                .console_logon("Alice@company-b", "wrong-password", &ctx)
+                .await
+                .unwrap_err()
+                .code(),
+            "LogonFailed"
+        );
+    }
+    assert_eq!(
+        w.engine
+            .console_logon("Alice@company-b", "Alice-passw0rd", &ctx)
+            .await
+            .unwrap_err()
+            .code(),
+        "LogonLocked"
+    );
+    w.clock.advance(time::Duration::seconds(3601));
+    assert!(
+        w.engine
+            .console_logon("Alice@company-b", "Alice-passw0rd", &ctx)
+            .await
+            .is_ok()
+    );
+    // Weak passwords are refused by the default password policy.
+    assert_eq!(
+        code(
+            &w,
+            &b,
+            Product::Ram,
+            "UpdateLoginProfile",
+            &[("UserName", "Alice"), ("Password", "123456")]
+        )
+        .await,
+        "InvalidParameter.Password.TooWeak"
+    );
+}
+
+#[tokio::test]
+async fn the_resource_owner_sees_what_b_did() {
+    let w = world().await;
+    let (_, _, _, _) = onboard(&w).await;
+    let (session, _, _) = alice_in_a(&w).await;
+    ok(
+        &w,
+        &session,
+        Product::Ecs,
+        "DescribeInstances",
+        &[("RegionId", "cn-hangzhou")],
+    )
+    .await;
+    let events = w.engine.audit_events(A);
+    let by_alice: Vec<_> = events
+        .iter()
+        .filter(|e| e.identity.starts_with("Alice@company-b.onaliyun.com"))
+        .collect();
+    assert!(
+        by_alice
+            .iter()
+            .any(|e| e.action == "sts:AssumeRole" && e.outcome == "Allow"),
+        "{events:#?}"
+    );
+    assert!(
+        by_alice.iter().any(|e| e.action == "ecs:DescribeInstances"
+            && e.identity.ends_with("as ecs-admin of company-a")),
+        "{events:#?}"
+    );
+}
