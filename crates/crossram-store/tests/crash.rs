@@ -57,12 +57,16 @@ fn child_process_entry() {
     rt.block_on(async {
         let store = std::sync::Arc::new(FileStore::open_with(&dir, options()).unwrap());
         println!("READY");
-        let mut tasks = Vec::new();
+        // Read where each writer stands before any of them starts.
+        let mut starts = Vec::new();
         for i in 0..WRITERS {
+            let last = store.get(&format!("w/{i}/last")).await.unwrap();
+            starts.push(last.map_or(0, |r| r.value.as_u64().unwrap() + 1));
+        }
+        for (i, start) in (0..WRITERS).zip(starts) {
             let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let last = store.get(&format!("w/{i}/last")).await.unwrap();
-                let mut n = last.map_or(0, |r| r.value.as_u64().unwrap() + 1);
+            tokio::spawn(async move {
+                let mut n = start;
                 loop {
                     // One batch: the new record, the writer's counter, and the deletion of an
                     // old record; every precondition strict, so a lost or invented batch
@@ -89,15 +93,17 @@ fn child_process_entry() {
                             expect: Expect::Version(1),
                         });
                     }
-                    store.commit(ops).await.unwrap();
+                    if let Err(e) = store.commit(ops).await {
+                        // End the process, so the parent sees the failure.
+                        eprintln!("writer {i} batch {n}: {e}");
+                        std::process::exit(3);
+                    }
                     println!("ACK {i} {n}");
                     n += 1;
                 }
-            }));
+            });
         }
-        for t in tasks {
-            t.await.unwrap();
-        }
+        std::future::pending::<()>().await;
     });
 }
 
