@@ -173,7 +173,9 @@ fn non_empty_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&
 /// `SignatureVersion`, `Timestamp`, `SignatureNonce` (V1) or `x-acs-action`, `x-acs-version`,
 /// `x-acs-date`, `x-acs-signature-nonce` (V3); `InvalidParamater` for a `SignatureMethod` other
 /// than `HMAC-SHA1` or a `SignatureVersion` other than `1.0`; `IncompleteSignature` for a
-/// malformed `Authorization` header or a signed header that is absent. Never panics.
+/// malformed `Authorization` header, a signed header that is absent, or an `x-acs-action`,
+/// `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce` or `x-acs-security-token` header that is
+/// sent but not signed. Never panics.
 ///
 /// The timestamp is returned raw; check it with [`crate::check_timestamp`].
 pub fn inspect(req: &HttpRequest<'_>) -> Result<SignedRequest, WireError> {
@@ -235,19 +237,25 @@ fn inspect_v3(
     authorization: &str,
 ) -> Result<SignedRequest, WireError> {
     let auth = v3::parse_authorization(authorization)?;
-    let from_header_or_param = |h: &str, p: &str| {
-        non_empty_header(req.headers, h)
-            .or_else(|| non_empty(&params, p))
-            .map(str::to_owned)
-            .ok_or_else(|| missing(h))
+    // A value read from a header must be covered by the signature; one read from the query is
+    // covered by the canonical query.
+    let from_header_or_param = |h: &str, p: &str| -> Result<Option<String>, WireError> {
+        if let Some(v) = non_empty_header(req.headers, h) {
+            if !auth.signed_headers.iter().any(|n| n == h) {
+                return Err(WireError::IncompleteSignature {
+                    reason: format!("Header \"{h}\" must be listed in SignedHeaders."),
+                });
+            }
+            return Ok(Some(v.to_owned()));
+        }
+        Ok(non_empty(&params, p).map(str::to_owned))
     };
-    let action = from_header_or_param("x-acs-action", "Action")?;
-    let version = from_header_or_param("x-acs-version", "Version")?;
-    let timestamp = from_header_or_param("x-acs-date", "Timestamp")?;
-    let nonce = from_header_or_param("x-acs-signature-nonce", "SignatureNonce")?;
-    let security_token = non_empty_header(req.headers, "x-acs-security-token")
-        .or_else(|| non_empty(&params, "SecurityToken"))
-        .map(str::to_owned);
+    let required_v3 = |h: &str, p: &str| from_header_or_param(h, p)?.ok_or_else(|| missing(h));
+    let action = required_v3("x-acs-action", "Action")?;
+    let version = required_v3("x-acs-version", "Version")?;
+    let timestamp = required_v3("x-acs-date", "Timestamp")?;
+    let nonce = required_v3("x-acs-signature-nonce", "SignatureNonce")?;
+    let security_token = from_header_or_param("x-acs-security-token", "SecurityToken")?;
     let query = parse_form(req.raw_query);
     let canonical_query = v3::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let canonical_headers = v3::canonical_headers(&auth.signed_headers, req.headers)?;

@@ -602,6 +602,14 @@ fn v3_missing_headers_and_bad_authorization() {
         ),
         (
             "authorization",
+            Some(
+                "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-version;x-acs-date;x-acs-signature-nonce,Signature=ab",
+            ),
+            "IncompleteSignature",
+            "\"x-acs-action\" must be listed in SignedHeaders",
+        ),
+        (
+            "authorization",
             Some("ACS3-HMAC-SHA256 Credential=ak,Signature=ab"),
             "IncompleteSignature",
             "SignedHeaders is missing",
