@@ -27,5 +27,8 @@ pub use body::{ErrorBody, recommend_url};
 pub use encode::{form_decode, parse_form, percent_encode};
 pub use error::{SignatureMismatch, WireError};
 pub use inspect::{HttpRequest, ResponseFormat, SignatureVersion, SignedRequest, inspect};
-pub use sign::{SignInput, SignedParts, sign_v1, sign_v3};
+pub use sign::{
+    SignInput, SignedParts, sign_v1, sign_v3, sign_v3_with_headers, string_to_sign_v1,
+    string_to_sign_v3,
+};
 pub use timestamp::{TIMESTAMP_WINDOW_SECS, check_timestamp, format_timestamp, parse_timestamp};

@@ -87,12 +87,8 @@ impl fmt::Debug for SignedParts {
 /// The form content type.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// Signs with V1 (HMAC-SHA1).
-///
-/// Adds `Format=JSON`, `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`,
-/// `AccessKeyId`, `SecurityToken` (STS), `Version`, `Action`, then the action parameters (in the
-/// query, or in a form body when `body_params_in_form` and POST), then `Signature` in the query.
-pub fn sign_v1(input: &SignInput<'_>) -> SignedParts {
+/// The V1 common parameters, in the order they are sent.
+fn v1_common<'a>(input: &SignInput<'a>) -> Vec<(&'a str, &'a str)> {
     let mut common: Vec<(&str, &str)> = vec![
         ("Format", "JSON"),
         ("SignatureMethod", v1::SIGNATURE_METHOD),
@@ -106,12 +102,32 @@ pub fn sign_v1(input: &SignInput<'_>) -> SignedParts {
     }
     common.push(("Version", input.version));
     common.push(("Action", input.action));
-    let action_params = input.params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-    let canonical =
-        v1::canonicalized_query_string(common.iter().copied().chain(action_params.clone()));
-    let string_to_sign = v1::string_to_sign(input.method, &canonical);
-    let signature = v1::signature(input.access_key_secret, &string_to_sign);
+    common
+}
 
+fn v1_string_to_sign(input: &SignInput<'_>, common: &[(&str, &str)]) -> String {
+    let action_params = input.params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let canonical = v1::canonicalized_query_string(common.iter().copied().chain(action_params));
+    v1::string_to_sign(input.method, &canonical)
+}
+
+/// The V1 string to sign [`sign_v1`] signs: what a server's `SignatureDoesNotMatch` message
+/// should echo when only the secret is wrong.
+pub fn string_to_sign_v1(input: &SignInput<'_>) -> String {
+    v1_string_to_sign(input, &v1_common(input))
+}
+
+/// Signs with V1 (HMAC-SHA1).
+///
+/// Adds `Format=JSON`, `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`,
+/// `AccessKeyId`, `SecurityToken` (STS), `Version`, `Action`, then the action parameters (in the
+/// query, or in a form body when `body_params_in_form` and POST), then `Signature` in the query.
+/// With GET, `body_params_in_form` is ignored: everything goes in the query.
+pub fn sign_v1(input: &SignInput<'_>) -> SignedParts {
+    let common = v1_common(input);
+    let string_to_sign = v1_string_to_sign(input, &common);
+    let signature = v1::signature(input.access_key_secret, &string_to_sign);
+    let action_params = input.params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let in_form = input.body_params_in_form && input.method == "POST";
     let (mut query, body, content_type) = if in_form {
         let body = encode_pairs(action_params).into_bytes();
@@ -137,11 +153,15 @@ pub fn sign_v1(input: &SignInput<'_>) -> SignedParts {
     }
 }
 
-/// Signs with V3 (`ACS3-HMAC-SHA256`): action parameters in the query, empty body, headers
-/// `host`, `x-acs-action`, `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce`,
-/// `x-acs-content-sha256` (+ `x-acs-accesskey-id` and `x-acs-security-token` for STS), and an
-/// `authorization` header signing `host` and every `x-acs-*` header.
-pub fn sign_v3(input: &SignInput<'_>) -> SignedParts {
+/// The V3 headers to send (lower-case names, sorted), the signed names and the string to sign.
+struct V3Plan {
+    headers: Vec<(String, String)>,
+    signed: Vec<String>,
+    query: String,
+    string_to_sign: String,
+}
+
+fn v3_plan(input: &SignInput<'_>, extra_headers: &[(String, String)]) -> V3Plan {
     let mut headers: Vec<(String, String)> = vec![
         ("host".to_owned(), input.host.to_owned()),
         ("x-acs-action".to_owned(), input.action.to_owned()),
@@ -160,16 +180,17 @@ pub fn sign_v3(input: &SignInput<'_>) -> SignedParts {
         ));
         headers.push(("x-acs-security-token".to_owned(), token.to_owned()));
     }
-    headers.sort_unstable();
-    let signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
+    headers.extend(
+        extra_headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone())),
+    );
+    headers.sort();
+    let mut signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
+    signed.dedup();
     let query = v3::canonical_query(input.params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let mut canonical_headers = String::new();
-    for (name, value) in &headers {
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(value.trim_ascii());
-        canonical_headers.push('\n');
-    }
+    // Every name in `signed` comes from `headers`, so this cannot fail.
+    let canonical_headers = v3::canonical_headers(&signed, &headers).unwrap_or_default();
     let canonical = v3::canonical_request(
         input.method,
         "/",
@@ -178,7 +199,39 @@ pub fn sign_v3(input: &SignInput<'_>) -> SignedParts {
         &signed,
         v3::EMPTY_PAYLOAD_HASH,
     );
-    let string_to_sign = v3::string_to_sign(&canonical);
+    V3Plan {
+        headers,
+        signed,
+        query,
+        string_to_sign: v3::string_to_sign(&canonical),
+    }
+}
+
+/// The V3 string to sign [`sign_v3_with_headers`] signs for the same input and extra headers.
+pub fn string_to_sign_v3(input: &SignInput<'_>, extra_headers: &[(String, String)]) -> String {
+    v3_plan(input, extra_headers).string_to_sign
+}
+
+/// Signs with V3 (`ACS3-HMAC-SHA256`): action parameters in the query, empty body, headers
+/// `host`, `x-acs-action`, `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce`,
+/// `x-acs-content-sha256` (+ `x-acs-accesskey-id` and `x-acs-security-token` for STS), and an
+/// `authorization` header signing `host` and every `x-acs-*` header.
+pub fn sign_v3(input: &SignInput<'_>) -> SignedParts {
+    sign_v3_with_headers(input, &[])
+}
+
+/// [`sign_v3`] with more headers to send and sign (e.g. `user-agent`,
+/// `x-acs-credentials-provider`); names are lower-cased. Do not repeat the standard ones.
+pub fn sign_v3_with_headers(
+    input: &SignInput<'_>,
+    extra_headers: &[(String, String)],
+) -> SignedParts {
+    let V3Plan {
+        mut headers,
+        signed,
+        query,
+        string_to_sign,
+    } = v3_plan(input, extra_headers);
     let signature = v3::signature(input.access_key_secret, &string_to_sign);
     headers.push((
         "authorization".to_owned(),
