@@ -118,7 +118,8 @@ pub fn format_timestamp(unix_seconds: i64) -> String {
 /// direction. Returns the parsed unix seconds.
 pub fn check_timestamp(value: &str, now: i64, window_secs: i64) -> Result<i64, WireError> {
     let ts = parse_timestamp(value)?;
-    if (ts - now).abs() > window_secs {
+    // A negative window accepts nothing but the exact instant.
+    if ts.abs_diff(now) > u64::try_from(window_secs).unwrap_or(0) {
         return Err(WireError::TimestampExpired {
             value: value.to_owned(),
         });
@@ -182,5 +183,7 @@ mod tests {
         );
         assert!(check_timestamp("2026-11-29T05:52:50Z", now - 900, 900).is_ok());
         assert!(check_timestamp("2026-11-29T05:52:50Z", now - 901, 900).is_err());
+        assert!(check_timestamp("2026-11-29T05:52:50Z", i64::MIN, 900).is_err());
+        assert!(check_timestamp("2026-11-29T05:52:50Z", i64::MAX, i64::MIN).is_err());
     }
 }

@@ -1102,3 +1102,13 @@ fn signature_version_detection() {
         assert_eq!(got, want, "{auth:?}");
     }
 }
+
+proptest! {
+    #[test]
+    fn timestamp_checks_never_panic(text in any::<String>(), now in any::<i64>(), window in any::<i64>()) {
+        let _ = crossram_wire::parse_timestamp(&text);
+        let _ = crossram_wire::check_timestamp(&text, now, window);
+        let _ = crossram_wire::check_timestamp("2026-11-29T05:52:50Z", now, window);
+        let _ = crossram_wire::format_timestamp(now);
+    }
+}
