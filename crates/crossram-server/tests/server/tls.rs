@@ -1,0 +1,129 @@
+//! The HTTPS listener with a self-signed CA: trusted by a client given the CA, and serving
+//! clients that send no SNI.
+
+use std::sync::Arc;
+
+use crossram_server::Settings;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
+    let srv = TestServer::start_with(true, Settings::default()).await;
+    let https = srv.https.unwrap();
+    let ca_path = srv.ca.clone().unwrap();
+    let ca_pem = std::fs::read(&ca_path).unwrap();
+
+    // A client that trusts the CA, calling https://127.0.0.1:PORT (an IP: no SNI is sent).
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca_pem).unwrap())
+        .build()
+        .unwrap();
+    for scheme in [Scheme::V1Get, Scheme::V3] {
+        let res = signed_to(
+            &client,
+            &format!("https://{https}/"),
+            &https.to_string(),
+            &srv.timestamp(),
+            scheme,
+            ROOT,
+            "GetCallerIdentity",
+            STS,
+            &[],
+            &nonce(),
+        )
+        .send()
+        .await
+        .unwrap();
+        let (status, body) = json(res).await;
+        assert_eq!(status, 200, "{scheme:?}: {body}");
+        assert_eq!(body["Arn"], format!("acs:ram::{ACCOUNT}:root"));
+    }
+
+    // The name `localhost` is in the certificate too; this client explicitly sends no SNI.
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut &ca_pem[..]) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.enable_sni = false;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(https).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("\"Code\":\"MissingParameter\""), "{text}");
+
+    // Plain HTTP still works beside it.
+    let res = signed(
+        &srv,
+        Scheme::V1Query,
+        ROOT,
+        "GetCallerIdentity",
+        STS,
+        &[],
+        &nonce(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    srv.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn pem_files_as_openssl_writes_them() {
+    // A CA-signed leaf written as PEM files (PKCS#8 key), loaded like --tls-cert/--tls-key.
+    let dir = tempfile::tempdir().unwrap();
+    let (ca_pem, leaf_der, key_der) = crossram_server::tls::generate_self_signed().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, pem("CERTIFICATE", leaf_der.as_ref())).unwrap();
+    std::fs::write(&key_path, pem("PRIVATE KEY", &key_der)).unwrap();
+    let setup = crossram_server::tls::setup(&crossram_server::TlsIdentity::Pem {
+        cert: cert_path,
+        key: key_path,
+    })
+    .unwrap();
+    assert!(setup.ca_certificate.is_none());
+    assert!(!ca_pem.is_empty());
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    // Minimal base64 (standard alphabet, padded) for the test's own PEM writing.
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk.len();
+        let v = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= n {
+                b64.push(ALPHABET[((v >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
