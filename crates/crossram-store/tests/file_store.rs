@@ -477,3 +477,76 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_installing_a_snapshot_and_replacing_the_log_is_finished_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let exported = {
+        let s = FileStore::open(src.path()).unwrap();
+        put(&s, "imported/a", json!(1)).await;
+        let mut out = Vec::new();
+        s.export(&mut out).unwrap();
+        out
+    };
+    {
+        let s = FileStore::open(dir.path()).unwrap();
+        for i in 0..5 {
+            put(&s, &format!("old/{i}"), json!(i)).await;
+        }
+        // Keep the log as it was before the import, and put it back afterwards: the state a
+        // crash leaves when it comes right after the new snapshot was renamed into place.
+        let old_log = std::fs::read(dir.path().join(LOG_FILE)).unwrap();
+        s.import(&mut exported.as_slice()).unwrap();
+        drop(s);
+        std::fs::write(dir.path().join(LOG_FILE), old_log).unwrap();
+    }
+    {
+        let s = FileStore::open(dir.path()).unwrap();
+        assert_eq!(s.open_report().seq, 6);
+        assert_eq!(
+            s.list("").await.unwrap().len(),
+            1,
+            "the imported state, not the old log"
+        );
+        put(&s, "after/1", json!(true)).await;
+    }
+    let s = FileStore::open(dir.path()).unwrap();
+    assert_eq!(s.open_report().seq, 7);
+    let keys: Vec<String> = s
+        .list("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(keys, ["after/1", "imported/a"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_share_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::sync::Arc::new(FileStore::open(dir.path()).unwrap());
+    let tasks: Vec<_> = (0..16)
+        .map(|t| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    s.put(&format!("c/{t}/{i}"), json!(i), Expect::Absent)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.list("c/").await.unwrap().len(), 320);
+    let log = std::fs::read_to_string(dir.path().join(LOG_FILE)).unwrap();
+    let groups = log.lines().count() - 1;
+    assert!(
+        groups < 320,
+        "320 commits took {groups} syncs: no group commit"
+    );
+}

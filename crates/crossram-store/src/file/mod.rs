@@ -159,9 +159,14 @@ impl FileStore {
             failed: None,
             _lock: lock,
         };
-        if loaded.snapshot_seq.is_some_and(|s| s != loaded.log_base) {
-            // A crash came between installing a snapshot and replacing the log: finish it.
-            writer.compact()?;
+        if let Some(snap_seq) = loaded.snapshot_seq.filter(|&s| s != loaded.log_base) {
+            // A crash (or an IO error) came between installing a snapshot and replacing the
+            // log: finish it. If that fails now, the log must still be replaced before the next
+            // append when it ends before the snapshot (else it would skip group numbers); when
+            // it goes past the snapshot, appending to it stays correct.
+            if writer.compact().is_err() {
+                writer.must_rotate = writer.log_last < snap_seq;
+            }
         }
         let mut report = loaded.report;
         report.records = shared.map.read().len();
