@@ -286,7 +286,7 @@ impl Client {
         );
         let started = tokio::time::Instant::now();
         let result = self
-            .execute_with_retries(product, action, &params)
+            .execute_with_retries(product, action, &params, &span)
             .instrument(span.clone())
             .await;
         let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -306,9 +306,9 @@ impl Client {
         product: Product,
         action: &str,
         params: &[(String, String)],
+        span: &tracing::Span,
     ) -> Result<(u16, Bytes), Error> {
         let idempotent = is_idempotent(action, params);
-        let span = tracing::Span::current();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
