@@ -24,11 +24,14 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
+/// A span's name and its fields as text.
+type SpanRecord = (String, HashMap<String, String>);
+
 /// Records every span's name and fields, and every event's fields, as text.
 #[derive(Default, Clone)]
 struct Recorder {
     next: Arc<AtomicU64>,
-    spans: Arc<Mutex<HashMap<u64, (String, HashMap<String, String>)>>>,
+    spans: Arc<Mutex<HashMap<u64, SpanRecord>>>,
     events: Arc<Mutex<Vec<String>>>,
 }
 
