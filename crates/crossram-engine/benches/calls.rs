@@ -7,10 +7,9 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "benchmark set-up: a failure aborts the run"
 )]
-
-use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossram_engine::{
