@@ -550,3 +550,87 @@ async fn concurrent_commits_share_log_lines() {
         "320 commits took {groups} syncs: no group commit"
     );
 }
+
+/// Sets the ext4 immutable attribute on a path (refused even to root, unlike permissions) and
+/// clears it again when dropped.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Self {
+        let status = Command::new("chattr").arg("+i").arg(path).status().unwrap();
+        assert!(status.success(), "chattr +i {} failed", path.display());
+        Self(path.to_owned())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_log_or_directory_is_an_error_and_the_store_stays_consistent() {
+    // Tests run as root, which ignores permission bits: the immutable attribute stands in for
+    // a read-only file system.
+    let dir = tempfile::tempdir().unwrap();
+    let opts = FileOptions {
+        compact_after_bytes: 2048,
+    };
+
+    // A read-only directory cannot be opened: the error names the path.
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    {
+        let _guard = Immutable::set(&ro);
+        let e = FileStore::open(&ro).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.to_string().contains("ro/LOCK"), "{e}");
+    }
+
+    let path = dir.path().join("store");
+    let s = FileStore::open_with(&path, opts.clone()).unwrap();
+    put(&s, "k/a", json!(1)).await;
+    {
+        // The log refuses writes: the commit fails, nothing changes, reads go on.
+        let _guard = Immutable::set(&path.join(LOG_FILE));
+        let e = s
+            .put("k/a", json!(2), Expect::Version(1))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.to_string().contains(LOG_FILE), "{e}");
+        let e = s.put("k/b", json!(2), Expect::Absent).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        let r = s.get("k/a").await.unwrap().unwrap();
+        assert_eq!((r.value, r.version), (json!(1), 1));
+        assert_eq!(s.get("k/b").await.unwrap(), None);
+    }
+    // Writable again: the store goes on where it was.
+    assert_eq!(s.put("k/a", json!(3), Expect::Version(1)).await.unwrap(), 2);
+    {
+        // A read-only directory with a writable log: commits go on, compaction (which needs
+        // new files) fails quietly and is retried later.
+        let _guard = Immutable::set(&path);
+        for i in 0..100 {
+            put(
+                &s,
+                &format!("k/many/{i}"),
+                json!({"i": i, "pad": "x".repeat(50)}),
+            )
+            .await;
+        }
+        assert!(!path.join(SNAPSHOT_FILE).exists());
+    }
+    put(&s, "k/c", json!("last")).await;
+    drop(s);
+    assert!(
+        path.join(SNAPSHOT_FILE).exists(),
+        "compaction ran once it could"
+    );
+    let s = FileStore::open_with(&path, opts).unwrap();
+    assert_eq!(s.open_report().records, 102);
+    let r = s.get("k/a").await.unwrap().unwrap();
+    assert_eq!((r.value, r.version), (json!(3), 2));
+    assert_eq!(s.get("k/b").await.unwrap(), None);
+}

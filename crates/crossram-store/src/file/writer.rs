@@ -164,42 +164,57 @@ impl Writer {
     /// the file and the in-memory state stay equal; if even that fails, stops accepting writes.
     fn append(&mut self, line: &[u8]) -> Result<(), StoreError> {
         let path = self.shared.dir.join(LOG_FILE);
-        match self.log.write_all(line).and_then(|()| self.log.sync_data()) {
+        let mut written = 0;
+        let result = loop {
+            let Some(rest) = line.get(written..).filter(|r| !r.is_empty()) else {
+                break self.log.sync_data();
+            };
+            match self.log.write(rest) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        let e = match result {
             Ok(()) => {
                 self.log_len += line.len() as u64;
-                Ok(())
+                return Ok(());
             }
-            Err(e) => {
-                let err = StoreError::new(
+            Err(e) => e,
+        };
+        let err = StoreError::new(
+            ErrorKind::Io,
+            format!(
+                "cannot write to {}: {e}; the commit was not applied",
+                path.display()
+            ),
+        )
+        .with_path(&path)
+        .with_source(e);
+        if written == 0 {
+            // The file did not change.
+            return Err(err);
+        }
+        let undo = self
+            .log
+            .set_len(self.log_len)
+            .and_then(|()| self.log.sync_data());
+        if let Err(undo) = undo {
+            self.failed = Some(
+                StoreError::new(
                     ErrorKind::Io,
                     format!(
-                        "cannot write to {}: {e}; the commit was not applied",
-                        path.display()
+                        "store {} stopped accepting writes: {err}, and cutting back the partial \
+                         write failed too ({undo}); fix the disk and restart: the acknowledged \
+                         state will be read back",
+                        self.shared.dir.display()
                     ),
                 )
-                .with_path(&path)
-                .with_source(e);
-                let undo = self
-                    .log
-                    .set_len(self.log_len)
-                    .and_then(|()| self.log.sync_data());
-                if let Err(undo) = undo {
-                    self.failed = Some(
-                        StoreError::new(
-                            ErrorKind::Io,
-                            format!(
-                                "store {} stopped accepting writes: {err}, and cutting back \
-                                 the partial write failed too ({undo}); fix the disk and \
-                                 restart: the acknowledged state will be read back",
-                                self.shared.dir.display()
-                            ),
-                        )
-                        .with_path(&path),
-                    );
-                }
-                Err(err)
-            }
+                .with_path(&path),
+            );
         }
+        Err(err)
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {
