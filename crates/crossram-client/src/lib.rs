@@ -27,6 +27,8 @@
 //! - [`clock`]: injected time and nonces, so tests reproduce signatures exactly.
 //! - [`config`]: settings from a file and `CROSSRAM_CLIENT_*` variables.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod client;
 pub mod clock;
