@@ -59,6 +59,7 @@ struct Inner {
     credentials: Arc<dyn CredentialsProvider>,
     signature: SignatureVersion,
     method: http::Method,
+    form_body: bool,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
     retry: RetryPolicy,
@@ -76,6 +77,7 @@ pub struct ClientBuilder {
     credentials: Option<Arc<dyn CredentialsProvider>>,
     signature: SignatureVersion,
     method: http::Method,
+    form_body: bool,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
     retry: RetryPolicy,
@@ -91,6 +93,7 @@ impl Default for ClientBuilder {
             credentials: None,
             signature: SignatureVersion::default(),
             method: http::Method::POST,
+            form_body: false,
             clock: Arc::new(SystemClock),
             nonce: Arc::new(RandomNonce),
             retry: RetryPolicy::default(),
@@ -142,6 +145,15 @@ impl ClientBuilder {
     /// credential providers send). Parameters always travel in the query.
     pub fn http_method(mut self, method: http::Method) -> Self {
         self.method = method;
+        self
+    }
+
+    /// With V1 and POST: send the action parameters in an `application/x-www-form-urlencoded`
+    /// body (common parameters and `Signature` stay in the query), as the Node credentials
+    /// provider does; keeps long parameters such as policy documents out of the URL.
+    /// Ignored for V3 and GET.
+    pub fn form_body(mut self, form_body: bool) -> Self {
+        self.form_body = form_body;
         self
     }
 
@@ -203,6 +215,7 @@ impl ClientBuilder {
                 credentials,
                 signature: self.signature,
                 method: self.method,
+                form_body: self.form_body,
                 clock: self.clock,
                 nonce: self.nonce,
                 retry: self.retry,
@@ -386,7 +399,7 @@ impl Client {
             security_token: creds.security_token.as_ref().map(|t| t.expose()),
             timestamp: &timestamp,
             nonce: &nonce,
-            body_params_in_form: false,
+            body_params_in_form: self.inner.form_body,
         };
         let parts = match self.inner.signature {
             SignatureVersion::V1 => crossram_wire::sign_v1(&input),

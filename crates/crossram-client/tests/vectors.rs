@@ -361,3 +361,74 @@ async fn v3_requests_carry_the_sdk_headers_and_verify() {
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     }
 }
+
+/// node-cred-rra: V1 over POST with the common parameters in the query and the action's in a
+/// form body.
+#[tokio::test]
+async fn form_bodies_match_the_node_credentials_provider() {
+    for name in [
+        "node-cred-rra__ak__AssumeRole",
+        "node-cred-rra__sts__AssumeRole",
+    ] {
+        let v = vector(name);
+        let raw_query = v["request"]["raw_query"].as_str().unwrap();
+        let raw_body = v["request"]["body"].as_str().unwrap();
+        let query = crossram_wire::parse_form(raw_query);
+        let body = crossram_wire::parse_form(raw_body);
+        let get = |pairs: &[(String, String)], k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let server = TestServer::scripted(vec![Reply::ok(ASSUME_ROLE_OK)]).await;
+        let client = Client::builder()
+            .endpoint("https://127.0.0.1:18443")
+            .transport(Redirect {
+                inner: ReqwestTransport::new().unwrap(),
+                to: server.addr,
+            })
+            .credentials(creds_of(&v))
+            .signature(SignatureVersion::V1)
+            .form_body(true)
+            .clock(Arc::new(ManualClock::new(
+                parse_timestamp(&get(&query, "Timestamp")).unwrap(),
+            )))
+            .nonce(Arc::new(FixedNonce(get(&query, "SignatureNonce"))))
+            .build()
+            .unwrap();
+        client
+            .sts()
+            .assume_role(AssumeRoleRequest {
+                role_arn: get(&body, "RoleArn"),
+                role_session_name: get(&body, "RoleSessionName"),
+                duration_seconds: Some(get(&body, "DurationSeconds").parse().unwrap()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let got = only(&server);
+        assert_eq!(got.method, "POST");
+        assert_eq!(
+            got.header("content-type"),
+            Some("application/x-www-form-urlencoded"),
+            "{name}"
+        );
+        assert_eq!(
+            sorted_pairs(got.raw_query()),
+            sorted_pairs(raw_query),
+            "{name}"
+        );
+        assert_eq!(
+            sorted_pairs(std::str::from_utf8(&got.body).unwrap()),
+            sorted_pairs(raw_body),
+            "{name}"
+        );
+        assert_eq!(
+            got.param("Signature").as_deref(),
+            v["expected"]["signature"].as_str(),
+            "{name}"
+        );
+    }
+}
