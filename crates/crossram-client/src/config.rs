@@ -37,8 +37,10 @@ use crate::transport::ReqwestTransport;
 pub const ENV_PREFIX: &str = "CROSSRAM_CLIENT";
 
 /// Settings of a client. Every field is optional; absent ones keep the builder's defaults.
+/// Unknown keys are ignored, so other `CROSSRAM_CLIENT_*` variables (such as the test
+/// switches) do not break loading.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ClientConfig {
     /// One URL for every product (an emulator); absent for the public endpoints.
     pub endpoint: Option<String>,
@@ -192,6 +194,7 @@ mod tests {
                 "LTAIenv".to_owned(),
             ),
             ("UNRELATED".to_owned(), "x".to_owned()),
+            ("CROSSRAM_CLIENT_LIVE".to_owned(), "1".to_owned()),
         ]);
         let cfg = ClientConfig::load_with_env(Some(&path), Some(env)).unwrap();
         assert_eq!(cfg.endpoint.as_deref(), Some("http://127.0.0.1:2"));
