@@ -4,7 +4,7 @@
 //! - [`FileStore`] (`--store file:DIR`): a directory holding a human-readable, checksummed
 //!   append-only JSON-lines log plus a snapshot; a write is acknowledged only once it is durable,
 //!   concurrent writers share one sync (group commit), and a crash at any instant loses no
-//!   acknowledged write. The on-disk format is described in [`file`] and in `FORMAT.md`.
+//!   acknowledged write. The on-disk format is described in [`mod@file`] and in `FORMAT.md`.
 //!
 //! [`open`] picks an adapter from the `--store` spec. The engine is the only user of the trait;
 //! nothing else reads or writes the records directly.

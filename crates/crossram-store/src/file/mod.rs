@@ -13,15 +13,15 @@
 //!   possibly, commits whose sync finished but whose callers had not been answered yet).
 //! - Readers only ever see durable state.
 //! - One store owns a directory: a second open, from any process, fails at once with
-//!   [`ErrorKind::Locked`](crate::ErrorKind::Locked) naming the directory and the owner's pid.
+//!   [`ErrorKind::Locked`] naming the directory and the owner's pid.
 //! - Damage is never skipped or "repaired" by dropping data: a bad checksum, invalid JSON, a
 //!   sequence gap or an inconsistent version anywhere but in the final line is
-//!   [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) naming the file, the line and its byte
-//!   offset; a newer format version is [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+//!   [`ErrorKind::Corrupt`] naming the file, the line and its byte
+//!   offset; a newer format version is [`ErrorKind::Unsupported`].
 //!   Only a damaged **final** log line is cut off at open: the crash happened while it was being
 //!   written, so it was never acknowledged (see [`OpenReport::torn_tail_bytes`]).
 //! - A failed write (disk full, IO error) is answered with
-//!   [`ErrorKind::Io`](crate::ErrorKind::Io), the log is cut back to its last good length, and
+//!   [`ErrorKind::Io`], the log is cut back to its last good length, and
 //!   the store goes on; if even that fails, it refuses writes until restarted, and reads keep
 //!   working.
 //!
