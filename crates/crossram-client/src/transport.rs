@@ -47,7 +47,7 @@ impl fmt::Debug for HttpRequest {
 }
 
 /// A response as it came off the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The HTTP status code.
     pub status: u16,
@@ -55,6 +55,17 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Bytes,
+}
+
+impl fmt::Debug for HttpResponse {
+    // A body may hold new secrets (CreateAccessKey, AssumeRole): print only its length.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -310,5 +321,10 @@ mod tests {
         };
         assert_eq!(resp.header("content-type"), Some("application/json"));
         assert_eq!(resp.header("x-missing"), None);
+        let secret = HttpResponse {
+            body: Bytes::from_static(b"{\"AccessKeySecret\":\"fresh-secret\"}"),
+            ..resp
+        };
+        assert!(!format!("{secret:?}").contains("fresh-secret"));
     }
 }
