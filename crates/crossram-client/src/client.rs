@@ -52,7 +52,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     endpoint: Endpoint,
     transport: Arc<dyn Transport>,
@@ -240,6 +240,16 @@ impl Client {
     /// The signature scheme in use.
     pub fn signature_version(&self) -> SignatureVersion {
         self.inner.signature
+    }
+
+    /// The same client (endpoint, transport, signature, clock, retries) acting with other
+    /// credentials, e.g. a user's new key or an assumed role's session.
+    pub fn with_credentials(&self, provider: impl CredentialsProvider) -> Client {
+        let mut inner = (*self.inner).clone();
+        inner.credentials = Arc::new(provider);
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The credentials provider in use.

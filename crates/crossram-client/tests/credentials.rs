@@ -270,6 +270,17 @@ async fn ram_role_arn_credentials_refresh_by_the_injected_clock() {
     assert_eq!(last.param("AccessKeyId").as_deref(), Some("STS.K2"));
     assert_eq!(last.param("SecurityToken").as_deref(), Some("token-2"));
     assert!(!format!("{provider:?}").contains("secret-2"));
+
+    // The same client with other credentials keeps its endpoint and clock.
+    let as_source = client.with_credentials(Credentials::new("LTAIsource", "source-secret"));
+    as_source.sts().get_caller_identity().await.unwrap();
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.param("AccessKeyId").as_deref(), Some("LTAIsource"));
+    assert_eq!(last.param("SecurityToken"), None);
+    assert_eq!(
+        last.param("Timestamp").as_deref(),
+        Some("2026-11-29T06:58:20Z")
+    );
 }
 
 #[tokio::test]

@@ -369,15 +369,10 @@ async fn tour(url: &str, signature: SignatureVersion) {
     );
 
     // STS: the user assumes the role; the session knows who it is.
-    let as_user = Client::builder()
-        .endpoint(url)
-        .credentials(Credentials::new(
-            key.access_key_id.clone(),
-            key.access_key_secret.clone().unwrap(),
-        ))
-        .signature(signature)
-        .build()
-        .unwrap();
+    let as_user = c.with_credentials(Credentials::new(
+        key.access_key_id.clone(),
+        key.access_key_secret.clone().unwrap(),
+    ));
     let assumed = as_user
         .sts()
         .assume_role(AssumeRoleRequest {
@@ -388,12 +383,7 @@ async fn tour(url: &str, signature: SignatureVersion) {
         })
         .await
         .unwrap();
-    let session = Client::builder()
-        .endpoint(url)
-        .credentials(assumed.credentials.to_credentials().unwrap())
-        .signature(signature)
-        .build()
-        .unwrap();
+    let session = c.with_credentials(assumed.credentials.to_credentials().unwrap());
     let who = session.sts().get_caller_identity().await.unwrap();
     assert_eq!(who.identity_type, "AssumedRoleUser");
     assert!(
