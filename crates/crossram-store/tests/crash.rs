@@ -36,9 +36,12 @@ fn options() -> FileOptions {
     }
 }
 
-/// The value written for batch `n` of writer `i` (its size varies with `n`).
+/// The value written for batch `n` of writer `i` (its size varies with `n`). Writer 0 writes
+/// values of about 64 KiB, whose log lines span many pages, so that a kill can land in the
+/// middle of one write and leave a torn final line.
 fn value(i: u64, n: u64) -> serde_json::Value {
-    json!({"i": i, "n": n, "pad": "p".repeat(((n * 7919 + i * 104_729) % 300) as usize)})
+    let len = (n * 7919 + i * 104_729) % 300 + if i == 0 { 64 * 1024 } else { 0 };
+    json!({"i": i, "n": n, "pad": "p".repeat(len as usize)})
 }
 
 /// The child: commits batches until killed.
