@@ -39,7 +39,11 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with an explicit code, HTTP status and message.
-    pub fn new(code: impl Into<Cow<'static, str>>, status: u16, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: impl Into<Cow<'static, str>>,
+        status: u16,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             code: code.into(),
             status,
@@ -145,7 +149,11 @@ impl ApiError {
 
     /// 403 `NoPermission` with RAM's message.
     pub fn no_permission() -> Self {
-        Self::new("NoPermission", 403, "You are not authorized to do this action.")
+        Self::new(
+            "NoPermission",
+            403,
+            "You are not authorized to do this action.",
+        )
     }
 
     /// 403 `Forbidden.RAM` (ECS denials).

@@ -1,0 +1,3 @@
+//! Decision-time benchmark (filled in below).
+
+fn main() {}
