@@ -1,0 +1,226 @@
+//! Reports of a run: a table for people (printed as steps complete), one JSON object for
+//! programs, JUnit XML for CI systems.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::runner::{Observer, RunReport, StepResult};
+
+/// Prints each step as it completes, and the summary at the end.
+#[derive(Debug)]
+pub struct TableObserver<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TableObserver<W> {
+    /// A table written to `out`.
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// Prints the header.
+    pub fn header(&mut self, playbook: &str, target: &str) {
+        let _ = writeln!(self.out, "playbook {playbook} on {target}");
+        let _ = writeln!(
+            self.out,
+            "{:<4} {:<14} {:<26} {:<28} {:<28} {:>6}  step",
+            "", "actor", "action", "expected", "got", "ms"
+        );
+    }
+
+    /// Prints the summary of a finished run.
+    pub fn summary(&mut self, report: &RunReport) {
+        let _ = writeln!(self.out, "{}", summary_line(report));
+    }
+}
+
+/// One line summing a run up.
+pub fn summary_line(report: &RunReport) -> String {
+    let mut line = format!(
+        "{}: {} of {} steps passed in {} ms",
+        if report.passed { "PASSED" } else { "FAILED" },
+        report.passed_steps,
+        report.steps.len() + report.not_run,
+        report.milliseconds
+    );
+    if report.failed_steps > 0 {
+        let _ = write!(line, "; {} failed", report.failed_steps);
+    }
+    if report.not_run > 0 {
+        let _ = write!(line, "; {} not run because setup failed", report.not_run);
+    }
+    line
+}
+
+impl<W: Write> Observer for TableObserver<W> {
+    fn plan(&mut self, lines: &[String]) {
+        let _ = writeln!(self.out, "plan:");
+        for l in lines {
+            let _ = writeln!(self.out, "  {l}");
+        }
+    }
+
+    fn step(&mut self, r: &StepResult) {
+        let mark = if r.passed { "ok" } else { "FAIL" };
+        let _ = writeln!(
+            self.out,
+            "{mark:<4} {:<14} {:<26} {:<28} {:<28} {:>6}  {}",
+            r.actor, r.action, r.expected, r.outcome, r.milliseconds, r.name
+        );
+        if let Some(by) = &r.decided_by {
+            let _ = writeln!(self.out, "     decided by {by}");
+        }
+        if !r.passed
+            && let Some(d) = &r.detail
+        {
+            let _ = writeln!(self.out, "     {d}");
+        }
+    }
+}
+
+/// The JSON report: `{playbook, target, passed, ..., steps: [{name, actor, action, expected,
+/// outcome, passed, milliseconds, ...}]}`.
+pub fn to_json(report: &RunReport) -> Value {
+    serde_json::to_value(report).unwrap_or_else(|e| json!({ "error": e.to_string() }))
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one `<testsuite>` per run, one `<testcase>` per step.
+pub fn to_junit(report: &RunReport) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let secs = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
+    let _ = writeln!(
+        x,
+        "<testsuites><testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
+        xml_escape(&report.playbook),
+        report.steps.len() + report.not_run,
+        report.failed_steps,
+        report.not_run,
+        secs(report.milliseconds)
+    );
+    let _ = writeln!(
+        x,
+        "  <properties><property name=\"target\" value=\"{}\"/></properties>",
+        xml_escape(&report.target)
+    );
+    for s in &report.steps {
+        let _ = write!(
+            x,
+            "  <testcase classname=\"{}.{}\" name=\"{}\" time=\"{}\">",
+            xml_escape(&report.playbook),
+            s.phase,
+            xml_escape(&s.name),
+            secs(s.milliseconds)
+        );
+        if !s.passed {
+            let _ = write!(
+                x,
+                "<failure message=\"expected {}, got {}\">{}</failure>",
+                xml_escape(&s.expected),
+                xml_escape(&s.outcome),
+                xml_escape(s.detail.as_deref().unwrap_or_default())
+            );
+        }
+        let _ = write!(
+            x,
+            "<system-out>{} {} expected {} got {}</system-out>",
+            xml_escape(&s.actor),
+            xml_escape(&s.action),
+            xml_escape(&s.expected),
+            xml_escape(&s.outcome)
+        );
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("</testsuite></testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::Phase;
+
+    fn report() -> RunReport {
+        RunReport {
+            playbook: "p<1>".into(),
+            target: "in-process".into(),
+            passed: false,
+            passed_steps: 1,
+            failed_steps: 1,
+            not_run: 0,
+            milliseconds: 12,
+            steps: vec![
+                StepResult {
+                    phase: Phase::Step,
+                    name: "a & b".into(),
+                    actor: "a".into(),
+                    action: "ram:CreateRole".into(),
+                    expected: "success".into(),
+                    outcome: "success".into(),
+                    passed: true,
+                    milliseconds: 3,
+                    detail: None,
+                    decided_by: None,
+                    line: 4,
+                },
+                StepResult {
+                    phase: Phase::Step,
+                    name: "bob".into(),
+                    actor: "bob".into(),
+                    action: "sts:AssumeRole".into(),
+                    expected: "deny".into(),
+                    outcome: "success".into(),
+                    passed: false,
+                    milliseconds: 2,
+                    detail: Some("succeeded".into()),
+                    decided_by: None,
+                    line: 9,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn json_has_the_contract_fields() {
+        let v = to_json(&report());
+        let step = &v["steps"][1];
+        for k in [
+            "name",
+            "actor",
+            "action",
+            "expected",
+            "outcome",
+            "passed",
+            "milliseconds",
+        ] {
+            assert!(step.get(k).is_some(), "{k} missing in {step}");
+        }
+        assert_eq!(step["passed"], false);
+    }
+
+    #[test]
+    fn junit_escapes_and_counts_failures() {
+        let x = to_junit(&report());
+        assert!(x.contains("name=\"p&lt;1&gt;\""), "{x}");
+        assert!(x.contains("failures=\"1\""), "{x}");
+        assert!(x.contains("name=\"a &amp; b\""), "{x}");
+        assert_eq!(x.matches("<failure").count(), 1);
+    }
+}

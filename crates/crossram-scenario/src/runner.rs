@@ -1,0 +1,594 @@
+//! The runner: plays a [`Playbook`] against a [`Target`], step by step, and judges each step
+//! against its expectation.
+//!
+//! Setup steps run first; if one fails, the scenario steps are not run. Cleanup steps always
+//! run. Every step yields a [`StepResult`] (passed or not, with why), handed to an
+//! [`Observer`] as it completes so a person sees the run unfold.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use crossram_client::{Credentials, Product};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::playbook::{
+    ActorKind, CallProduct, Capability, ConsoleAction, Decision, Expect, Phase, Playbook, Step,
+    parse_call, parse_duration,
+};
+use crate::target::{CallError, Target, TargetError, console_credentials};
+use crate::vars;
+
+/// The outcome of one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// Setup, scenario step or cleanup.
+    pub phase: Phase,
+    /// The step's name.
+    pub name: String,
+    /// Who acted (`-` for clock steps).
+    pub actor: String,
+    /// What was done (`ram:CreateRole`, `console:logon`, `clock:+900s`).
+    pub action: String,
+    /// What had to happen (`success`, `NoPermission`, `deny`).
+    pub expected: String,
+    /// What happened (`success`, an error code, or `failed: ...` when no answer came).
+    pub outcome: String,
+    /// Whether the outcome met the expectation.
+    pub passed: bool,
+    /// Wall time of the step.
+    pub milliseconds: u64,
+    /// Why the step did not pass, or the error message of an expected error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For a denial, the policy (or trust side) that decided, from `AccessDeniedDetail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// The line of the step in the playbook.
+    pub line: usize,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The playbook's name.
+    pub playbook: String,
+    /// The target's description.
+    pub target: String,
+    /// Whether every step met its expectation (and setup completed).
+    pub passed: bool,
+    /// How many steps passed.
+    pub passed_steps: usize,
+    /// How many steps did not.
+    pub failed_steps: usize,
+    /// Scenario steps not run because setup failed.
+    pub not_run: usize,
+    /// Wall time of the whole run.
+    pub milliseconds: u64,
+    /// One entry per step run, in order.
+    pub steps: Vec<StepResult>,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The playbook needs something the target cannot do.
+    #[error(
+        "the playbook `{playbook}` needs the `{capability}` capability, which target `{target}` lacks"
+    )]
+    MissingCapability {
+        /// The playbook.
+        playbook: String,
+        /// The capability.
+        capability: Capability,
+        /// The target.
+        target: String,
+    },
+    /// The target does not provide an account the playbook uses.
+    #[error("target `{0}` has no account `{1}`")]
+    MissingAccount(String, String),
+    /// The target failed.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+}
+
+/// Sees a run unfold.
+pub trait Observer {
+    /// Before the first step of a live run: what will be done, one line per step.
+    fn plan(&mut self, _lines: &[String]) {}
+    /// After each step.
+    fn step(&mut self, _result: &StepResult) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// What a run carries from step to step.
+struct State<'p> {
+    playbook: &'p Playbook,
+    vars: BTreeMap<String, String>,
+    sessions: HashMap<String, Credentials>,
+    secrets: Vec<String>,
+}
+
+impl State<'_> {
+    fn mask(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if s.len() >= 4 {
+                out = out.replace(s.as_str(), "***");
+            }
+        }
+        out
+    }
+
+    fn expand(&self, text: &str) -> Result<String, String> {
+        vars::expand(text, &self.vars)
+    }
+}
+
+/// Checks that `target` can run `playbook`.
+pub fn check_capabilities(playbook: &Playbook, target: &dyn Target) -> Result<(), RunError> {
+    let have = target.capabilities();
+    if let Some(missing) = playbook
+        .required_capabilities()
+        .into_iter()
+        .find(|c| !have.contains(c))
+    {
+        return Err(RunError::MissingCapability {
+            playbook: playbook.name.clone(),
+            capability: missing,
+            target: target.describe(),
+        });
+    }
+    Ok(())
+}
+
+/// Runs `playbook` on `target`, reporting each step to `observer`. The target is not torn
+/// down (the caller owns it).
+pub async fn run(
+    playbook: &Playbook,
+    target: &dyn Target,
+    observer: &mut dyn Observer,
+) -> Result<RunReport, RunError> {
+    check_capabilities(playbook, target)?;
+    let started = Instant::now();
+    let mut state = State {
+        playbook,
+        vars: playbook.vars.clone(),
+        sessions: HashMap::new(),
+        secrets: Vec::new(),
+    };
+    for key in crate::playbook::ACCOUNTS {
+        let acct = target
+            .account(key)
+            .ok_or_else(|| RunError::MissingAccount(target.describe(), key.to_owned()))?;
+        state.vars.insert(format!("{key}.id"), acct.id.clone());
+        state
+            .vars
+            .insert(format!("{key}.alias"), acct.alias.clone());
+        state
+            .secrets
+            .push(acct.root.access_key_secret.expose().to_owned());
+    }
+    state.vars.insert("run".to_owned(), target.run_prefix());
+    if target.is_live() {
+        let lines: Vec<String> = playbook
+            .steps()
+            .map(|(phase, s)| {
+                let s = s.get_ref();
+                format!(
+                    "{phase:<7} {:<12} {:<28} expect {:<14} {}",
+                    s.actor.as_deref().unwrap_or("-"),
+                    s.action(),
+                    s.expect.describe(),
+                    s.name
+                )
+            })
+            .collect();
+        observer.plan(&lines);
+    }
+
+    let mut steps = Vec::new();
+    let mut setup_failed = false;
+    let mut not_run = 0;
+    for (phase, spanned) in playbook.steps() {
+        if setup_failed && phase == Phase::Step {
+            not_run += 1;
+            continue;
+        }
+        let step = spanned.get_ref();
+        let line = line_of_offset(playbook, spanned.span().start);
+        let result = run_step(&mut state, target, phase, step, line).await;
+        if phase == Phase::Setup && !result.passed {
+            setup_failed = true;
+        }
+        observer.step(&result);
+        steps.push(result);
+    }
+    let failed_steps = steps.iter().filter(|s| !s.passed).count();
+    Ok(RunReport {
+        playbook: playbook.name.clone(),
+        target: target.describe(),
+        passed: failed_steps == 0 && not_run == 0,
+        passed_steps: steps.len() - failed_steps,
+        failed_steps,
+        not_run,
+        milliseconds: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        steps,
+    })
+}
+
+/// Line numbers are resolved by the playbook parser from the source text; the runner only has
+/// spans, so it keeps the source's line table alongside.
+fn line_of_offset(playbook: &Playbook, offset: usize) -> usize {
+    playbook.line_of(offset)
+}
+
+async fn run_step(
+    state: &mut State<'_>,
+    target: &dyn Target,
+    phase: Phase,
+    step: &Step,
+    line: usize,
+) -> StepResult {
+    let started = Instant::now();
+    let outcome = perform(state, target, step).await;
+    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut result = StepResult {
+        phase,
+        name: step.name.clone(),
+        actor: step.actor.clone().unwrap_or_else(|| "-".to_owned()),
+        action: step.action(),
+        expected: step.expect.describe(),
+        outcome: String::new(),
+        passed: false,
+        milliseconds: elapsed,
+        detail: None,
+        decided_by: None,
+        line,
+    };
+    match outcome {
+        Performed::Broken(why) => {
+            result.outcome = "not performed".to_owned();
+            // A cleanup step that may find nothing to do passes even when it cannot be
+            // attempted (its inputs were never captured).
+            result.passed = step.expect.any;
+            result.detail = Some(state.mask(&why));
+        }
+        Performed::Done(Ok(answer)) => {
+            result.outcome = "success".to_owned();
+            match judge_success(state, &step.expect, &answer) {
+                Ok(()) => match capture(state, step, &answer) {
+                    Ok(()) => result.passed = true,
+                    Err(why) => result.detail = Some(why),
+                },
+                Err(why) => result.detail = Some(state.mask(&why)),
+            }
+        }
+        Performed::Done(Err(err)) => {
+            result.outcome = match &err {
+                CallError::Service { code, .. } => code.clone(),
+                CallError::Other(_) => "failed".to_owned(),
+            };
+            result.decided_by = decided_by(&err);
+            let message = state.mask(&err.to_string());
+            match judge_error(state, &step.expect, &err) {
+                Ok(()) => {
+                    result.passed = true;
+                    result.detail = Some(message);
+                }
+                Err(why) => result.detail = Some(format!("{why}: {message}")),
+            }
+        }
+    }
+    result
+}
+
+/// What performing a step gave: an answer or an error from the target, or a reason it could
+/// not be attempted at all.
+enum Performed {
+    Done(Result<Value, CallError>),
+    Broken(String),
+}
+
+async fn perform(state: &mut State<'_>, target: &dyn Target, step: &Step) -> Performed {
+    if let Some(d) = &step.advance_clock {
+        return match parse_duration(d) {
+            Ok(secs) => match target.advance_clock(time::Duration::seconds(secs)).await {
+                Ok(()) => Performed::Done(Ok(Value::Object(serde_json::Map::new()))),
+                Err(e) => Performed::Broken(e.to_string()),
+            },
+            Err(e) => Performed::Broken(e),
+        };
+    }
+    let Some(actor_name) = step.actor.as_deref() else {
+        return Performed::Broken("the step has no actor".into());
+    };
+    let Some(actor) = state.playbook.actors.get(actor_name).map(|a| a.get_ref()) else {
+        return Performed::Broken(format!("unknown actor `{actor_name}`"));
+    };
+    if let Some(console) = step.console {
+        return perform_console(state, target, step, actor_name, console).await;
+    }
+    let creds = match credentials_of(state, target, actor_name) {
+        Ok(c) => c,
+        Err(why) => return Performed::Broken(why),
+    };
+    let _ = actor;
+    let Some(call) = &step.call else {
+        return Performed::Broken("the step does nothing".into());
+    };
+    let (product, action) = match parse_call(call) {
+        Ok(p) => p,
+        Err(e) => return Performed::Broken(e),
+    };
+    let mut params = Vec::with_capacity(step.params.len());
+    for (k, v) in &step.params {
+        let text = match v {
+            toml::Value::String(s) => match state.expand(s) {
+                Ok(t) => t,
+                Err(e) => return Performed::Broken(format!("parameter `{k}`: {e}")),
+            },
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        };
+        if crossram_engine::api::is_sensitive(k) {
+            state.secrets.push(text.clone());
+        }
+        params.push((k.clone(), text));
+    }
+    let client = match target.client(creds) {
+        Ok(c) => c,
+        Err(e) => return Performed::Broken(e.to_string()),
+    };
+    let product = match product {
+        CallProduct::Ram => Product::Ram,
+        CallProduct::Sts => Product::Sts,
+        CallProduct::Ecs => Product::Ecs,
+    };
+    Performed::Done(
+        client
+            .call(product, action, &params)
+            .await
+            .map_err(CallError::from),
+    )
+}
+
+async fn perform_console(
+    state: &mut State<'_>,
+    target: &dyn Target,
+    step: &Step,
+    actor_name: &str,
+    console: ConsoleAction,
+) -> Performed {
+    let Some(actor) = state.playbook.actors.get(actor_name).map(|a| a.get_ref()) else {
+        return Performed::Broken(format!("unknown actor `{actor_name}`"));
+    };
+    match console {
+        ConsoleAction::Logon => {
+            let Some(acct) = target.account(&actor.account) else {
+                return Performed::Broken(format!("no account `{}`", actor.account));
+            };
+            let user = match state.expand(actor.user.as_deref().unwrap_or_default()) {
+                Ok(u) => u,
+                Err(e) => return Performed::Broken(e),
+            };
+            let password = match state.expand(step.password.as_deref().unwrap_or_default()) {
+                Ok(p) => p,
+                Err(e) => return Performed::Broken(e),
+            };
+            state.secrets.push(password.clone());
+            let login = format!("{user}@{}", acct.alias);
+            let res = target.console_logon(&login, &password).await;
+            if let Ok(answer) = &res {
+                remember_session(state, actor_name, answer);
+            }
+            Performed::Done(res)
+        }
+        ConsoleAction::SwitchRole => {
+            let Some(session) = state.sessions.get(actor_name).cloned() else {
+                return Performed::Broken(format!(
+                    "`{actor_name}` has no console session (no successful logon step before)"
+                ));
+            };
+            let (account, role) = match (
+                state.expand(step.account.as_deref().unwrap_or_default()),
+                state.expand(step.role.as_deref().unwrap_or_default()),
+            ) {
+                (Ok(a), Ok(r)) => (a, r),
+                (Err(e), _) | (_, Err(e)) => return Performed::Broken(e),
+            };
+            let res = target.console_switch_role(&session, &account, &role).await;
+            if let (Ok(answer), Some(into)) = (&res, &step.into) {
+                remember_session(state, into, answer);
+            }
+            Performed::Done(res)
+        }
+    }
+}
+
+fn remember_session(state: &mut State<'_>, actor: &str, answer: &Value) {
+    if let Some(creds) = console_credentials(answer) {
+        state
+            .secrets
+            .push(creds.access_key_secret.expose().to_owned());
+        if let Some(t) = &creds.security_token {
+            state.secrets.push(t.expose().to_owned());
+        }
+        state.sessions.insert(actor.to_owned(), creds);
+    }
+}
+
+/// The credentials an actor signs with, now.
+fn credentials_of(
+    state: &State<'_>,
+    target: &dyn Target,
+    actor_name: &str,
+) -> Result<Credentials, String> {
+    let actor = state
+        .playbook
+        .actors
+        .get(actor_name)
+        .map(|a| a.get_ref())
+        .ok_or_else(|| format!("unknown actor `{actor_name}`"))?;
+    match actor.kind {
+        ActorKind::Root => target
+            .account(&actor.account)
+            .map(|a| a.root.clone())
+            .ok_or_else(|| format!("target has no account `{}`", actor.account)),
+        ActorKind::User | ActorKind::RoleSession if actor.access_key_id.is_some() => {
+            let get = |v: &Option<String>| -> Result<Option<String>, String> {
+                v.as_deref().map(|t| state.expand(t)).transpose()
+            };
+            let id = get(&actor.access_key_id)?.unwrap_or_default();
+            let secret = get(&actor.access_key_secret)?.unwrap_or_default();
+            let mut creds = Credentials::new(id, secret);
+            if let Some(token) = get(&actor.security_token)? {
+                creds = creds.with_security_token(token);
+            }
+            Ok(creds)
+        }
+        _ => state.sessions.get(actor_name).cloned().ok_or_else(|| {
+            format!("`{actor_name}` has no session yet (no successful console step opened it)")
+        }),
+    }
+}
+
+/// Whether an error is an authorization refusal.
+fn is_denial(err: &CallError) -> bool {
+    match err {
+        CallError::Service { code, denied, .. } => {
+            denied.is_some()
+                || code == "NoPermission"
+                || code == "AccessDenied"
+                || code == "NotAuthorized"
+                || code == "Forbidden"
+                || code.starts_with("Forbidden.")
+        }
+        CallError::Other(_) => false,
+    }
+}
+
+fn deny_type(err: &CallError) -> Option<&str> {
+    match err {
+        CallError::Service {
+            denied: Some(d), ..
+        } => d.get("NoPermissionType").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn decided_by(err: &CallError) -> Option<String> {
+    let CallError::Service {
+        denied: Some(d), ..
+    } = err
+    else {
+        return None;
+    };
+    let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
+    let kind = field("NoPermissionType");
+    let policy = field("PolicyType");
+    let principal = field("AuthPrincipalDisplayName");
+    let action = field("AuthAction");
+    Some(format!("{kind}: {policy} ({principal} asking {action})"))
+}
+
+fn judge_success(state: &State<'_>, expect: &Expect, answer: &Value) -> Result<(), String> {
+    if expect.any {
+        return Ok(());
+    }
+    if !expect.wants_success() {
+        return Err(format!("succeeded, but {} was expected", expect.describe()));
+    }
+    for (path, want) in &expect.values {
+        let got =
+            vars::lookup(answer, path).ok_or_else(|| format!("the answer has no `{path}`"))?;
+        let want = match want {
+            toml::Value::String(s) => toml::Value::String(state.expand(s)?),
+            other => other.clone(),
+        };
+        if !value_matches(got, &want) {
+            return Err(format!("`{path}` is {got}, expected {want}"));
+        }
+    }
+    Ok(())
+}
+
+fn value_matches(got: &Value, want: &toml::Value) -> bool {
+    match want {
+        toml::Value::String(s) => vars::as_text(got) == *s,
+        toml::Value::Integer(i) => got.as_i64() == Some(*i),
+        toml::Value::Boolean(b) => got.as_bool() == Some(*b),
+        toml::Value::Float(f) => got.as_f64() == Some(*f),
+        other => vars::as_text(got) == other.to_string(),
+    }
+}
+
+fn judge_error(state: &State<'_>, expect: &Expect, err: &CallError) -> Result<(), String> {
+    if expect.any {
+        return Ok(());
+    }
+    if expect.wants_success() {
+        return Err(format!("expected {}, got an error", expect.describe()));
+    }
+    if let Some(code) = &expect.error
+        && err.code() != Some(code.as_str())
+    {
+        return Err(format!(
+            "expected error {code}, got {}",
+            err.code().unwrap_or("no error code")
+        ));
+    }
+    match expect.decision {
+        Some(Decision::Deny) if !is_denial(err) => {
+            return Err("expected an authorization denial".into());
+        }
+        Some(Decision::ExplicitDeny) if deny_type(err) != Some("ExplicitDeny") => {
+            return Err("expected an explicit deny".into());
+        }
+        Some(Decision::ImplicitDeny) if deny_type(err) != Some("ImplicitDeny") => {
+            return Err("expected an implicit deny".into());
+        }
+        _ => {}
+    }
+    if let Some(text) = &expect.message_contains {
+        let message = match err {
+            CallError::Service { message, .. } => message.as_str(),
+            CallError::Other(m) => m.as_str(),
+        };
+        let text = state.expand(text)?;
+        if !message.contains(text.as_str()) {
+            return Err(format!("the message does not contain {text:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn capture(state: &mut State<'_>, step: &Step, answer: &Value) -> Result<(), String> {
+    for (name, path) in &step.capture {
+        let value = vars::lookup(answer, path)
+            .ok_or_else(|| format!("cannot capture `{name}`: the answer has no `{path}`"))?;
+        let text = vars::as_text(value);
+        let last = path.rsplit('.').next().unwrap_or_default();
+        if last.ends_with("Secret") || last == "SecurityToken" || last == "Password" {
+            state.secrets.push(text.clone());
+        }
+        state.vars.insert(name.clone(), text);
+    }
+    Ok(())
+}
+
+/// The capabilities a set of targets share (for listing which playbooks a target can run).
+pub fn missing_capabilities(playbook: &Playbook, target: &dyn Target) -> BTreeSet<Capability> {
+    let have = target.capabilities();
+    playbook
+        .required_capabilities()
+        .into_iter()
+        .filter(|c| !have.contains(c))
+        .collect()
+}

@@ -1,0 +1,184 @@
+//! The `spawn` target: a `crossram serve` child process on a free loopback port.
+//!
+//! The runner writes a world file (DESIGN.md's `--world` contract) with the seed's two
+//! accounts and fresh random root keys, starts `crossram serve --addr 127.0.0.1:0 --world FILE`,
+//! waits for its `listening on http://ADDR` line and talks to it over real TCP. The child is
+//! killed at teardown, and on drop if teardown was never called.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossram_client::{Client, Credentials, Endpoint, ReqwestTransport, SystemClock};
+use crossram_engine::IdGen as _;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::inprocess::SEED_ACCOUNTS;
+use crate::playbook::Capability;
+use crate::target::{CallError, HttpEndpoint, Target, TargetAccount, TargetError};
+
+/// How long the child may take to print its `listening on` line.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A spawned `crossram serve`.
+#[derive(Debug)]
+pub struct Spawned {
+    child: Option<Child>,
+    url: String,
+    http: HttpEndpoint,
+    accounts: Vec<(String, TargetAccount)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Spawned {
+    /// Starts `binary serve` (the `crossram` executable) and waits until it listens.
+    pub async fn start(binary: &Path) -> Result<Self, TargetError> {
+        let start = |m: String| TargetError::Start(m);
+        let dir = tempfile::tempdir().map_err(|e| start(format!("temporary directory: {e}")))?;
+        let ids = crossram_engine::RandomIds;
+        let mut world = String::from("# accounts of a crossram run (spawn target)\n");
+        let mut accounts = Vec::new();
+        for (key, id, alias) in SEED_ACCOUNTS {
+            let access_key_id = format!("LTAI{}", ids.string(crossram_engine::env::ALNUM, 20));
+            let secret = ids.string(crossram_engine::env::ALNUM, 30);
+            let _ = write!(
+                world,
+                "\n[[account]]\nid = \"{id}\"\nalias = \"{alias}\"\naccess_key_id = \"{access_key_id}\"\naccess_key_secret = \"{secret}\"\n"
+            );
+            accounts.push((
+                key.to_owned(),
+                TargetAccount {
+                    id: id.to_owned(),
+                    alias: alias.to_owned(),
+                    root: Credentials::new(access_key_id, secret),
+                },
+            ));
+        }
+        let world_path: PathBuf = dir.path().join("world.toml");
+        std::fs::write(&world_path, world).map_err(|e| start(format!("world file: {e}")))?;
+        let mut child = Command::new(binary)
+            .arg("serve")
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--world")
+            .arg(&world_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| start(format!("cannot run {}: {e}", binary.display())))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| start("no stdout from the child".into()))?;
+        let mut stderr = child.stderr.take();
+        let mut lines = BufReader::new(stdout).lines();
+        let found = tokio::time::timeout(START_TIMEOUT, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.trim().strip_prefix("listening on http://") {
+                    return Some(rest.trim().to_owned());
+                }
+            }
+            None
+        })
+        .await;
+        let addr = match found {
+            Ok(Some(addr)) => addr,
+            other => {
+                let _ = child.start_kill();
+                let mut err = String::new();
+                if let Some(s) = stderr.as_mut() {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(2), s.read_to_string(&mut err))
+                            .await;
+                }
+                let why = if other.is_err() {
+                    "timed out waiting for `listening on http://ADDR`"
+                } else {
+                    "it exited before listening"
+                };
+                return Err(start(format!(
+                    "`{} serve`: {why}; stderr: {}",
+                    binary.display(),
+                    err.trim()
+                )));
+            }
+        };
+        // Keep draining both pipes so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        if let Some(mut s) = stderr {
+            tokio::spawn(async move {
+                let mut sink = Vec::new();
+                let _ = s.read_to_end(&mut sink).await;
+            });
+        }
+        let url = format!("http://{addr}");
+        let transport = ReqwestTransport::new().map_err(|e| start(e.to_string()))?;
+        let http = HttpEndpoint {
+            endpoint: Endpoint::url(&url).map_err(|e| start(e.to_string()))?,
+            console_url: Some(url.clone()),
+            transport: Arc::new(transport),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Self {
+            child: Some(child),
+            url,
+            http,
+            accounts,
+            _dir: dir,
+        })
+    }
+
+    /// The child's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[async_trait::async_trait]
+impl Target for Spawned {
+    fn describe(&self) -> String {
+        format!("spawn {}", self.url)
+    }
+
+    fn capabilities(&self) -> BTreeSet<Capability> {
+        [Capability::Console].into_iter().collect()
+    }
+
+    fn account(&self, key: &str) -> Option<&TargetAccount> {
+        self.accounts.iter().find(|(k, _)| k == key).map(|(_, a)| a)
+    }
+
+    fn client(&self, credentials: Credentials) -> Result<Client, TargetError> {
+        self.http.client(credentials)
+    }
+
+    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError> {
+        self.http.console_logon(login_name, password).await
+    }
+
+    async fn console_switch_role(
+        &self,
+        session: &Credentials,
+        account: &str,
+        role: &str,
+    ) -> Result<Value, CallError> {
+        self.http.console_switch_role(session, account, role).await
+    }
+
+    async fn teardown(&mut self) -> Result<(), TargetError> {
+        if let Some(mut child) = self.child.take() {
+            child
+                .kill()
+                .await
+                .map_err(|e| TargetError::Teardown(format!("killing the child: {e}")))?;
+        }
+        Ok(())
+    }
+}
