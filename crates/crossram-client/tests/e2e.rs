@@ -503,3 +503,108 @@ fn rand_suffix() -> u32 {
         .and_then(|h| u32::from_str_radix(h, 16).ok())
         .unwrap_or(0)
 }
+
+/// Over the emulator's HTTPS listener, configured through `ClientConfig` (extra root CA), a
+/// RAM user's RamRoleArn credentials are assumed and used. Runs when
+/// `CROSSRAM_CLIENT_E2E_TLS_ENDPOINT` (e.g. `https://127.0.0.1:8443`) and
+/// `CROSSRAM_CLIENT_E2E_CA` (the CA file `crossram serve --tls-self-signed` prints) are set too.
+#[tokio::test]
+async fn role_credentials_over_https_from_settings() {
+    let (Some(url), Ok(tls), Ok(ca)) = (
+        endpoint(),
+        std::env::var("CROSSRAM_CLIENT_E2E_TLS_ENDPOINT"),
+        std::env::var("CROSSRAM_CLIENT_E2E_CA"),
+    ) else {
+        eprintln!(
+            "https e2e test not run: set CROSSRAM_CLIENT_E2E_TLS_ENDPOINT and CROSSRAM_CLIENT_E2E_CA too"
+        );
+        return;
+    };
+    let root = client(&url, SignatureVersion::V3);
+    let uid = root.sts().get_caller_identity().await.unwrap().account_id;
+    let sfx = format!("{:x}", rand_suffix());
+    let (user, role) = (format!("e2e-tls-user-{sfx}"), format!("e2e-tls-role-{sfx}"));
+    let ram = root.ram();
+    ram.create_user(CreateUserRequest {
+        user_name: user.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    ram.attach_policy_to_user(UserPolicyRequest {
+        policy_type: PolicyType::System,
+        policy_name: "AliyunSTSAssumeRoleAccess".into(),
+        user_name: user.clone(),
+    })
+    .await
+    .unwrap();
+    let key = ram
+        .create_access_key(AccessKeysRequest {
+            user_name: Some(user.clone()),
+        })
+        .await
+        .unwrap()
+        .access_key;
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}]}}"#
+    );
+    ram.create_role(CreateRoleRequest {
+        role_name: role.clone(),
+        assume_role_policy_document: trust,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+
+    let settings = crossram_client::ClientConfig::load_with_env(
+        None,
+        Some(
+            [
+                ("CROSSRAM_CLIENT_ENDPOINT", tls.as_str()),
+                ("CROSSRAM_CLIENT_CA_CERTIFICATE", ca.as_str()),
+                ("CROSSRAM_CLIENT_ACCESS_KEY_ID", key.access_key_id.as_str()),
+                (
+                    "CROSSRAM_CLIENT_ACCESS_KEY_SECRET",
+                    key.access_key_secret.as_ref().unwrap().expose(),
+                ),
+                (
+                    "CROSSRAM_CLIENT_ROLE_ARN",
+                    &format!("acs:ram::{uid}:role/{role}"),
+                ),
+                ("CROSSRAM_CLIENT_ROLE_SESSION_NAME", "tls-session"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        ),
+    )
+    .unwrap();
+    let session = settings.builder().unwrap().build().unwrap();
+    let who = session.sts().get_caller_identity().await.unwrap();
+    assert_eq!(who.identity_type, "AssumedRoleUser");
+    assert!(
+        who.arn
+            .ends_with(&format!("assumed-role/{role}/tls-session")),
+        "{who:?}"
+    );
+
+    ram.detach_policy_from_user(UserPolicyRequest {
+        policy_type: PolicyType::System,
+        policy_name: "AliyunSTSAssumeRoleAccess".into(),
+        user_name: user.clone(),
+    })
+    .await
+    .unwrap();
+    ram.delete_access_key(DeleteAccessKeyRequest {
+        user_access_key_id: key.access_key_id,
+        user_name: Some(user.clone()),
+    })
+    .await
+    .unwrap();
+    ram.delete_user(UserNameRequest { user_name: user })
+        .await
+        .unwrap();
+    ram.delete_role(RoleNameRequest { role_name: role })
+        .await
+        .unwrap();
+}
