@@ -19,7 +19,8 @@ use crossram_client::api::ecs::*;
 use crossram_client::api::ram::*;
 use crossram_client::api::sts::AssumeRoleRequest;
 use crossram_client::{
-    Client, Credentials, EnvProvider, NonceSource, Product, RandomNonce, SignatureVersion,
+    Client, Credentials, CredentialsProvider, EnvProvider, NonceSource, Product, RandomNonce,
+    SignatureVersion,
 };
 
 fn endpoint() -> Option<String> {
@@ -390,6 +391,21 @@ async fn tour(url: &str, signature: SignatureVersion) {
         who.arn.ends_with(&format!("assumed-role/{role}/e2e")),
         "{who:?}"
     );
+    // A valid token with a wrong secret: the server quotes its string to sign (which holds
+    // the V1 SecurityToken parameter); the error must not show the token.
+    let token = assumed.credentials.security_token.expose().to_owned();
+    let wrong = c.with_credentials(
+        Credentials::new(assumed.credentials.access_key_id.clone(), "wrong-secret")
+            .with_security_token(token.clone()),
+    );
+    let e = wrong.sts().get_caller_identity().await.unwrap_err();
+    assert_eq!(e.code(), Some("SignatureDoesNotMatch"), "{e}");
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains(&token), "{text}");
+    assert!(
+        !text.contains(&crossram_wire::percent_encode(&token)),
+        "{text}"
+    );
 
     // ECS life cycle.
     let region = "cn-hangzhou";
@@ -607,4 +623,47 @@ async fn role_credentials_over_https_from_settings() {
     ram.delete_role(RoleNameRequest { role_name: role })
         .await
         .unwrap();
+}
+
+/// The emulator's errors decode into `Error::Service`, and a `SignatureDoesNotMatch` (whose
+/// message quotes the string to sign, security token included) does not leak the token.
+#[tokio::test]
+async fn emulator_errors_decode_without_leaking_secrets() {
+    let Some(url) = endpoint() else { return };
+    for signature in [SignatureVersion::V1, SignatureVersion::V3] {
+        let root = client(&url, signature);
+        let e = root
+            .ram()
+            .get_role(RoleNameRequest {
+                role_name: "e2e-no-such-role".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("EntityNotExist.Role"));
+        assert_eq!(e.status(), Some(404));
+        assert!(!e.request_id().unwrap().is_empty());
+
+        let good = EnvProvider::new().credentials().await.unwrap();
+        let forged = root.with_credentials(
+            Credentials::new(good.access_key_id.clone(), "not-the-secret")
+                .with_security_token("FAKE-TOKEN-VALUE-0123456789"),
+        );
+        let e = forged.sts().get_caller_identity().await.unwrap_err();
+        let code = e.code().unwrap().to_owned();
+        assert!(
+            code == "SignatureDoesNotMatch" || code.starts_with("InvalidSecurityToken"),
+            "{e}"
+        );
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("FAKE-TOKEN-VALUE"), "{text}");
+        assert!(!text.contains("not-the-secret"), "{text}");
+
+        let wrong_secret = root.with_credentials(Credentials::new(
+            good.access_key_id.clone(),
+            "not-the-secret",
+        ));
+        let e = wrong_secret.sts().get_caller_identity().await.unwrap_err();
+        assert_eq!(e.code(), Some("SignatureDoesNotMatch"), "{e}");
+        assert_eq!(e.status(), Some(400));
+    }
 }
