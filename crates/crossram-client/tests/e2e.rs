@@ -667,3 +667,85 @@ async fn emulator_errors_decode_without_leaking_secrets() {
         assert_eq!(e.status(), Some(400));
     }
 }
+
+/// RamRoleArn credentials from the emulator are reused, then renewed once the injected clock
+/// (which also stamps the requests) comes within the refresh margin of their expiry.
+#[tokio::test]
+async fn ram_role_arn_refreshes_against_the_emulator() {
+    use crossram_client::{Clock, ManualClock, RamRoleArnProvider, SystemClock};
+    use std::sync::Arc;
+
+    let Some(url) = endpoint() else { return };
+    let root = client(&url, SignatureVersion::V1);
+    let uid = root.sts().get_caller_identity().await.unwrap().account_id;
+    let sfx = format!("{:x}", rand_suffix());
+    let (user, role) = (format!("e2e-rra-user-{sfx}"), format!("e2e-rra-role-{sfx}"));
+    let ram = root.ram();
+    ram.create_user(CreateUserRequest {
+        user_name: user.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let attach = UserPolicyRequest {
+        policy_type: PolicyType::System,
+        policy_name: "AliyunSTSAssumeRoleAccess".into(),
+        user_name: user.clone(),
+    };
+    ram.attach_policy_to_user(attach.clone()).await.unwrap();
+    let key = ram
+        .create_access_key(AccessKeysRequest {
+            user_name: Some(user.clone()),
+        })
+        .await
+        .unwrap()
+        .access_key;
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}]}}"#
+    );
+    ram.create_role(CreateRoleRequest {
+        role_name: role.clone(),
+        assume_role_policy_document: trust,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let provider = Arc::new(
+        RamRoleArnProvider::builder(Credentials::new(
+            key.access_key_id.clone(),
+            key.access_key_secret.clone().unwrap(),
+        ))
+        .role_arn(format!("acs:ram::{uid}:role/{role}"))
+        .duration_seconds(900)
+        .refresh_margin(time::Duration::seconds(180))
+        .endpoint(url.as_str())
+        .clock(clock.clone())
+        .build()
+        .unwrap(),
+    );
+    let first = provider.credentials().await.unwrap();
+    clock.advance(time::Duration::seconds(600));
+    assert_eq!(provider.credentials().await.unwrap(), first, "still fresh");
+    clock.advance(time::Duration::seconds(150));
+    let second = provider.credentials().await.unwrap();
+    assert_ne!(second.access_key_id, first.access_key_id, "renewed");
+    let session = root.with_credentials(provider.clone());
+    let who = session.sts().get_caller_identity().await.unwrap();
+    assert_eq!(who.identity_type, "AssumedRoleUser");
+
+    ram.detach_policy_from_user(attach).await.unwrap();
+    ram.delete_access_key(DeleteAccessKeyRequest {
+        user_access_key_id: key.access_key_id,
+        user_name: Some(user.clone()),
+    })
+    .await
+    .unwrap();
+    ram.delete_user(UserNameRequest { user_name: user })
+        .await
+        .unwrap();
+    ram.delete_role(RoleNameRequest { role_name: role })
+        .await
+        .unwrap();
+}
