@@ -1,0 +1,319 @@
+//! `crossram serve`: the emulator over HTTP (and HTTPS), for official SDKs and scripts.
+//!
+//! Start-up: open the store, open the engine on the system clock, add the accounts of the world
+//! file that the store lacks (or, without `--world`, the seed's two accounts with fresh root
+//! keys, printed and written to a credentials file in the world-file format), then bind and
+//! print `listening on http://ADDR` (and `ca certificate: PATH`, `listening on https://ADDR`).
+//! SIGINT/SIGTERM stop it cleanly with exit status 0.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use crossram_engine::env::ALNUM;
+use crossram_engine::{
+    AccountSeed, Caller, Clock, Engine, EngineConfig, Env, IdGen as _, RandomIds, Secret,
+    SystemClock,
+};
+use crossram_server::{AppState, ServeConfig, TlsIdentity, TlsListen};
+use serde::{Deserialize, Serialize};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Arguments of `crossram serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Plain HTTP address; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// HTTPS address (needs --tls-cert and --tls-key, or --tls-self-signed).
+    #[arg(long)]
+    tls_addr: Option<SocketAddr>,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, as `openssl req -nodes` writes it) for HTTPS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Make a CA and a certificate for 127.0.0.1/localhost; the CA file is printed.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls_self_signed: bool,
+    /// World file (TOML, `[[account]]` with id, alias, access_key_id, access_key_secret).
+    #[arg(long)]
+    world: Option<PathBuf>,
+    /// Where the world is kept: `memory` or `file:DIR`.
+    #[arg(long, default_value = "memory")]
+    store: String,
+    /// Log format (logs go to stderr; filter with RUST_LOG).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// The world file: the accounts the emulator starts with.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct WorldFile {
+    #[serde(default)]
+    account: Vec<WorldAccount>,
+}
+
+/// One `[[account]]` of a world file.
+#[derive(Serialize, Deserialize)]
+struct WorldAccount {
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    alias: Option<String>,
+    access_key_id: String,
+    access_key_secret: String,
+}
+
+impl std::fmt::Debug for WorldAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorldAccount")
+            .field("id", &self.id)
+            .field("alias", &self.alias)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WorldAccount {
+    fn seed(&self) -> AccountSeed {
+        AccountSeed {
+            id: self.id.clone(),
+            alias: self.alias.clone(),
+            access_key_id: self.access_key_id.clone(),
+            access_key_secret: Secret::new(self.access_key_secret.clone()),
+        }
+    }
+}
+
+/// The seed's two accounts.
+const SEED_ACCOUNTS: [(&str, &str); 2] = [("11223344", "company-a"), ("12345678", "company-b")];
+
+/// Runs `crossram serve`; exit status 0 after a clean stop, 1 on a failure, 2 for unusable
+/// arguments.
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    init_tracing(args.log_format);
+    if let Err(e) = check_args(&args) {
+        eprintln!("crossram serve: {e:#}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crossram serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crossram serve: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (never in the binary) is harmless.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn check_args(args: &ServeArgs) -> anyhow::Result<()> {
+    let has_identity = args.tls_cert.is_some() || args.tls_self_signed;
+    match (args.tls_addr.is_some(), has_identity) {
+        (true, false) => bail!("--tls-addr needs --tls-cert and --tls-key, or --tls-self-signed"),
+        (false, true) => bail!("--tls-cert/--tls-self-signed need --tls-addr"),
+        _ => Ok(()),
+    }
+}
+
+/// The directory of a `file:DIR` store.
+fn store_dir(spec: &str) -> Option<PathBuf> {
+    spec.strip_prefix("file:").map(PathBuf::from)
+}
+
+/// Where the credentials and CA files go: the store's directory for a file store, else a
+/// directory of this process under the system temporary directory.
+fn files_dir(spec: &str) -> PathBuf {
+    store_dir(spec).unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("crossram-serve-{}", std::process::id()))
+    })
+}
+
+fn read_world(path: &Path) -> anyhow::Result<WorldFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the world file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid world file", path.display()))
+}
+
+fn fresh_seed_world() -> WorldFile {
+    let ids = RandomIds;
+    let account = SEED_ACCOUNTS
+        .iter()
+        .map(|(id, alias)| WorldAccount {
+            id: (*id).to_owned(),
+            alias: Some((*alias).to_owned()),
+            access_key_id: format!("LTAI5t{}", ids.string(ALNUM, 18)),
+            access_key_secret: ids.string(ALNUM, 30),
+        })
+        .collect();
+    WorldFile { account }
+}
+
+/// Adds the accounts the engine lacks; returns how many were added.
+async fn apply_world(engine: &Engine, world: &WorldFile) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for account in &world.account {
+        let new = engine.ensure_account(&account.seed()).await.map_err(|e| {
+            anyhow::anyhow!("account {}: {}: {}", account.id, e.code(), e.message())
+        })?;
+        added += usize::from(new);
+    }
+    Ok(added)
+}
+
+/// Whether `access_key_id` is a root key of `account` in the engine.
+fn is_root_key(engine: &Engine, account: &str, access_key_id: &str) -> bool {
+    matches!(
+        engine.resolve_key(access_key_id, None),
+        Ok(resolved) if matches!(&resolved.caller, Caller::Root { account: a } if a == account)
+    )
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = crossram_store::open(&args.store)
+        .await
+        .with_context(|| format!("cannot open the store {:?}", args.store))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let env = Env {
+        clock: clock.clone(),
+        ids: Arc::new(RandomIds),
+    };
+    let engine = Engine::open(store, env, EngineConfig::default())
+        .await
+        .context("cannot open the engine")?;
+    let dir = files_dir(&args.store);
+
+    match &args.world {
+        Some(path) => {
+            let world = read_world(path)?;
+            let added = apply_world(&engine, &world).await?;
+            println!(
+                "world: {} accounts in {}, {added} added",
+                world.account.len(),
+                path.display()
+            );
+        }
+        None => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let creds_path = dir.join("credentials.toml");
+            // A file store restarted without --world keeps the keys it was first given.
+            let world = match store_dir(&args.store) {
+                Some(_) if creds_path.exists() => read_world(&creds_path)?,
+                _ => fresh_seed_world(),
+            };
+            apply_world(&engine, &world).await?;
+            let text = toml::to_string(&world).context("cannot encode the credentials")?;
+            std::fs::write(&creds_path, text)
+                .with_context(|| format!("cannot write {}", creds_path.display()))?;
+            for a in &world.account {
+                let alias = a.alias.as_deref().unwrap_or("-");
+                println!(
+                    "account {} ({alias}): access_key_id={} access_key_secret={}",
+                    a.id, a.access_key_id, a.access_key_secret
+                );
+                if !is_root_key(&engine, &a.id, &a.access_key_id) {
+                    eprintln!(
+                        "crossram serve: account {} already existed in the store with other root keys",
+                        a.id
+                    );
+                }
+            }
+            println!("credentials: {}", creds_path.display());
+        }
+    }
+
+    let tls = match (args.tls_addr, &args.tls_cert, &args.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => Some(TlsListen {
+            addr,
+            identity: TlsIdentity::Pem {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+        }),
+        (Some(addr), _, _) => Some(TlsListen {
+            addr,
+            identity: TlsIdentity::SelfSigned {
+                dir: dir.join("tls"),
+            },
+        }),
+        _ => None,
+    };
+    let mut config = ServeConfig::http(args.addr);
+    config.tls = tls;
+    let state = AppState::new(engine, clock);
+    crossram_server::serve(config, state).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_file_round_trips() {
+        let text = r#"
+[[account]]
+id = "11223344"
+alias = "company-a"
+access_key_id = "LTAI5tA"
+access_key_secret = "s\"ecret"
+
+[[account]]
+id = "12345678"
+access_key_id = "LTAI5tB"
+access_key_secret = "t"
+"#;
+        let world: WorldFile = toml::from_str(text).unwrap();
+        assert_eq!(world.account.len(), 2);
+        assert_eq!(world.account[0].alias.as_deref(), Some("company-a"));
+        assert_eq!(world.account[1].alias, None);
+        let back: WorldFile = toml::from_str(&toml::to_string(&world).unwrap()).unwrap();
+        assert_eq!(back.account[0].access_key_secret, "s\"ecret");
+        assert!(!format!("{:?}", world.account[0]).contains("ecret"));
+    }
+
+    #[test]
+    fn fresh_keys_differ() {
+        let a = fresh_seed_world();
+        let b = fresh_seed_world();
+        assert_eq!(a.account.len(), 2);
+        assert_ne!(
+            a.account[0].access_key_secret,
+            b.account[0].access_key_secret
+        );
+        assert!(a.account[0].access_key_id.starts_with("LTAI"));
+    }
+}

@@ -1,0 +1,238 @@
+//! `crossram serve` as a process: it prints its address and the seed credentials, answers signed
+//! calls with those credentials, serves HTTPS with its self-signed CA, and exits 0 on SIGTERM.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failing unwrap is a failing assertion"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+struct Serve {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+            .arg("serve")
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stdout line starting with `prefix` and returns the rest.
+    fn line(&mut self, prefix: &str) -> String {
+        if let Some(l) = self.seen.iter().find(|l| l.starts_with(prefix)) {
+            return l[prefix.len()..].to_owned();
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no line {prefix:?}; saw {:?}", self.seen));
+            self.seen.push(line.clone());
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.to_owned();
+            }
+        }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("crossram serve did not stop within 10 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: (status, body).
+fn http_get(addr: &str, target: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the spawned server judges timestamps by the system clock"
+)]
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn signed_query(key_id: &str, secret: &str, nonce: &str) -> String {
+    let timestamp = crossram_wire::format_timestamp(now_unix());
+    let parts = crossram_wire::sign_v1(&crossram_wire::SignInput {
+        method: "GET",
+        host: "127.0.0.1",
+        action: "GetCallerIdentity",
+        version: "2015-04-01",
+        params: &[],
+        access_key_id: key_id,
+        access_key_secret: secret,
+        security_token: None,
+        timestamp: &timestamp,
+        nonce,
+        body_params_in_form: false,
+    });
+    format!("/?{}", parts.query)
+}
+
+fn key_of(line: &str, field: &str) -> String {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{field}=")))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn serve_prints_credentials_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}", dir.path().join("store").display());
+    let mut serve = Serve::start(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--store",
+        &store,
+        "--tls-addr",
+        "127.0.0.1:0",
+        "--tls-self-signed",
+    ]);
+    let account_a = serve.line("account 11223344 (company-a): ");
+    serve.line("account 12345678 (company-b): ");
+    let creds_path = serve.line("credentials: ");
+    let addr = serve.line("listening on http://");
+    let ca = serve.line("ca certificate: ");
+    let https = serve.line("listening on https://");
+    assert!(!addr.ends_with(":0"), "{addr}");
+    assert!(!https.ends_with(":0"), "{https}");
+    assert!(
+        std::fs::read_to_string(&ca)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+
+    // The credentials file is a world file with both accounts.
+    let world = std::fs::read_to_string(&creds_path).unwrap();
+    assert_eq!(world.matches("[[account]]").count(), 2, "{world}");
+    let key_id = key_of(&account_a, "access_key_id");
+    let secret = key_of(&account_a, "access_key_secret");
+    assert!(world.contains(&key_id) && world.contains(&secret));
+
+    // Unsigned: a JSON error. Signed with the printed root key: who am I.
+    let (status, body) = http_get(&addr, "/?Action=GetCallerIdentity");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"Code\":\"MissingParameter\""), "{body}");
+    let (status, body) = http_get(&addr, &signed_query(&key_id, &secret, "cli-test-1"));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["Arn"], "acs:ram::11223344:root");
+
+    let status = serve.terminate();
+    assert!(status.success(), "{status:?}");
+
+    // Restarting on the same store keeps the same keys (the credentials file is reused).
+    let mut again = Serve::start(&["--store", &store]);
+    let account_a2 = again.line("account 11223344 (company-a): ");
+    assert_eq!(key_of(&account_a2, "access_key_id"), key_id);
+    let addr = again.line("listening on http://");
+    let (status, body) = http_get(&addr, &signed_query(&key_id, &secret, "cli-test-2"));
+    assert_eq!(status, 200, "{body}");
+    assert!(again.terminate().success());
+}
+
+#[test]
+fn world_file_accounts_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world.toml");
+    std::fs::write(
+        &world,
+        "[[account]]\nid = \"99887766\"\nalias = \"acme\"\naccess_key_id = \"LTAI5tWorldKey01\"\naccess_key_secret = \"WorldSecret01\"\n",
+    )
+    .unwrap();
+    let mut serve = Serve::start(&["--world", world.to_str().unwrap(), "--log-format", "json"]);
+    let addr = serve.line("listening on http://");
+    let (status, body) = http_get(
+        &addr,
+        &signed_query("LTAI5tWorldKey01", "WorldSecret01", "cli-world-1"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("acs:ram::99887766:root"), "{body}");
+    assert!(serve.terminate().success());
+}
+
+#[test]
+fn tls_addr_without_a_certificate_is_a_usage_error() {
+    let status = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--tls-addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
