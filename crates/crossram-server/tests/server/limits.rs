@@ -78,3 +78,35 @@ async fn shutdown_closes_idle_keep_alive_connections_promptly() {
     // The listener is gone.
     assert!(client.get(url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let srv = TestServer::start().await;
+    let addr = srv.http;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = "Action=GetCallerIdentity&Version=2015-04-01";
+    let (first, rest) = body.split_at(10);
+    stream
+        .write_all(
+            format!(
+                "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{first}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // The request is being read when the shutdown starts.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopping = tokio::spawn(srv.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!stopping.is_finished(), "the server waits for the request");
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"Code\":\"MissingParameter\""), "{answer}");
+    stopping.await.unwrap().unwrap();
+}
