@@ -22,12 +22,16 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, Stdio::null())
+    }
+
+    fn start_logging(args: &[&str], stderr: impl Into<Stdio>) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
             .arg("serve")
             .args(args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -215,15 +219,52 @@ fn world_file_accounts_are_served() {
         "[[account]]\nid = \"99887766\"\nalias = \"acme\"\naccess_key_id = \"LTAI5tWorldKey01\"\naccess_key_secret = \"WorldSecret01\"\n",
     )
     .unwrap();
-    let mut serve = Serve::start(&["--world", world.to_str().unwrap(), "--log-format", "json"]);
-    let addr = serve.line("listening on http://");
-    let (status, body) = http_get(
-        &addr,
-        &signed_query("LTAI5tWorldKey01", "WorldSecret01", "cli-world-1"),
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut serve = Serve::start_logging(
+        &["--world", world.to_str().unwrap(), "--log-format", "json"],
+        log,
     );
+    let addr = serve.line("listening on http://");
+    let query = signed_query("LTAI5tWorldKey01", "WorldSecret01", "cli-world-1");
+    let (status, body) = http_get(&addr, &query);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("acs:ram::99887766:root"), "{body}");
+    let wrong = signed_query("LTAI5tWorldKey01", "NotTheSecret", "cli-world-2");
+    let (status, body) = http_get(&addr, &wrong);
+    assert_eq!(status, 400, "{body}");
     assert!(serve.terminate().success());
+
+    // One JSON event per request, with the caller and outcome, and no secret or signature.
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let events: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["target"] == "crossram::request")
+        .collect();
+    assert_eq!(events.len(), 2, "{logs}");
+    let ok = &events[0]["fields"];
+    assert_eq!(ok["action"], "GetCallerIdentity", "{logs}");
+    assert_eq!(ok["caller"], "acs:ram::99887766:root", "{logs}");
+    assert_eq!(ok["outcome"], "allowed", "{logs}");
+    assert!(
+        ok["request_id"].as_str().is_some_and(|r| r.len() == 36),
+        "{logs}"
+    );
+    assert!(ok["latency_us"].as_u64().is_some(), "{logs}");
+    assert_eq!(
+        events[1]["fields"]["code"], "SignatureDoesNotMatch",
+        "{logs}"
+    );
+    assert!(!logs.contains("WorldSecret01"), "{logs}");
+    for q in [&query, &wrong] {
+        let signature = q.rsplit_once("Signature=").unwrap().1;
+        assert!(!logs.contains(signature), "{logs}");
+        assert!(
+            !logs.contains(&crossram_wire::form_decode(signature)),
+            "{logs}"
+        );
+    }
 }
 
 #[test]
