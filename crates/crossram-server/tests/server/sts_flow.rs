@@ -67,6 +67,8 @@ async fn assumed_role_session_calls_with_its_token() {
     };
     let who = ok(&srv, alice, "GetCallerIdentity", STS, &[]).await;
     assert_eq!(who["IdentityType"], "RAMUser");
+    assert_eq!(who["AccountId"], ACCOUNT);
+    assert_eq!(who["PrincipalId"], who["UserId"]);
     assert_eq!(who["Arn"], format!("acs:ram::{ACCOUNT}:user/alice"));
 
     let role_arn = format!("acs:ram::{ACCOUNT}:role/ops");
@@ -102,6 +104,10 @@ async fn assumed_role_session_calls_with_its_token() {
         let (status, body) = json(res).await;
         assert_eq!(status, 200, "{scheme:?}: {body}");
         assert_eq!(body["IdentityType"], "AssumedRoleUser");
+        assert_eq!(body["AccountId"], ACCOUNT);
+        let role_id = body["RoleId"].as_str().unwrap();
+        assert_eq!(body["PrincipalId"], format!("{role_id}:s1"));
+        assert!(body.get("UserId").is_none(), "{body}");
         assert_eq!(
             body["Arn"],
             format!("acs:ram::{ACCOUNT}:assumed-role/ops/s1")
