@@ -4,7 +4,7 @@
 //!   POST, parameters in the query and/or an `application/x-www-form-urlencoded` body, V1 or V3
 //!   signatures), `/console/logon` and `/console/switch-role` serve the console steps as JSON.
 //! - Each RPC request is checked in the order of DESIGN.md: parameters parse
-//!   ([`crossram_wire::inspect`]), the product exists for the `Version` (and `Host`), the
+//!   ([`crossram_wire::inspect()`]), the product exists for the `Version` (and `Host`), the
 //!   AccessKeyId and its SecurityToken resolve ([`Engine::resolve_key`]), the timestamp is within
 //!   15 minutes of the engine clock, the nonce is fresh ([`nonce::NonceCache`]), the signature
 //!   matches (constant time); then [`Engine::call`] authorizes and runs it.

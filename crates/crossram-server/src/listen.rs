@@ -1,5 +1,5 @@
 //! The listeners: plain HTTP on one address and, optionally, HTTPS on another, both serving
-//! [`app`](crate::app) over HTTP/1.1 with TCP_NODELAY on every accepted socket.
+//! [`app`](crate::app()) over HTTP/1.1 with TCP_NODELAY on every accepted socket.
 //!
 //! Shutdown is graceful: on the shutdown future (SIGINT/SIGTERM for [`serve()`]) the listeners
 //! stop accepting, idle keep-alive connections are closed, in-flight requests finish (bounded by

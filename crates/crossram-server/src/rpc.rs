@@ -1,4 +1,4 @@
-//! The RPC endpoint (`/`): size limits, [`crossram_wire::inspect`], product routing, the checks
+//! The RPC endpoint (`/`): size limits, [`crossram_wire::inspect()`], product routing, the checks
 //! of DESIGN.md in their order, [`Engine::call`](crossram_engine::Engine::call), rendering and
 //! the per-request log event.
 
