@@ -1,0 +1,171 @@
+//! `crossram run [PLAYBOOK] [--target in-process | spawn | URL] [--report json | junit:FILE]`:
+//! plays a playbook (the built-in seed playbook by default) and proves every step (DESIGN.md
+//! contract).
+//!
+//! Targets: `in-process` (default: the emulator in this process, no sockets), `spawn` (a child
+//! `crossram serve` on a free loopback port), or a URL (`live` for the public Alibaba Cloud
+//! endpoints), with the root keys of A and B from `CROSSRAM_A_ACCESS_KEY_ID`,
+//! `CROSSRAM_A_ACCESS_KEY_SECRET`, `CROSSRAM_B_ACCESS_KEY_ID`, `CROSSRAM_B_ACCESS_KEY_SECRET`.
+//!
+//! Output: a table as steps run and a summary, or with `--report json` one JSON object on
+//! stdout (a `steps` array: name, actor, action, expected, outcome, passed, milliseconds);
+//! `--report junit:FILE` writes JUnit XML besides the table. Exit status: 0 when every step met
+//! its expectation, 1 when one did not, 2 for unusable input (unreadable or malformed playbook,
+//! unknown target or report, a target that cannot start or lacks a capability the playbook
+//! needs).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use crossram_scenario::report::{self, TableObserver};
+use crossram_scenario::runner::{self, Observer, StepResult};
+use crossram_scenario::{Playbook, Target, builtin};
+
+/// `crossram run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The playbook (TOML). Without it, the built-in seed playbook.
+    #[arg(value_name = "PLAYBOOK")]
+    playbook: Option<PathBuf>,
+    /// Where to run: `in-process`, `spawn`, or a URL (`live` for the public cloud).
+    #[arg(long, value_name = "TARGET", default_value = "in-process")]
+    target: String,
+    /// `json` (one JSON object on stdout) or `junit:FILE` (JUnit XML written to FILE).
+    #[arg(long, value_name = "REPORT")]
+    report: Option<String>,
+}
+
+enum ReportKind {
+    Table,
+    Json,
+    Junit(PathBuf),
+}
+
+/// Unusable input: the message on stderr, exit status 2.
+fn unusable(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("crossram run: {message}");
+    ExitCode::from(2)
+}
+
+/// With `--report json` only the JSON goes to stdout: a live run's plan goes to stderr.
+struct PlanToStderr;
+
+impl Observer for PlanToStderr {
+    fn plan(&mut self, lines: &[String]) {
+        eprintln!("plan:");
+        for l in lines {
+            eprintln!("  {l}");
+        }
+    }
+
+    fn step(&mut self, _result: &StepResult) {}
+}
+
+/// Runs `crossram run`.
+pub(crate) fn run(args: RunArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return unusable(format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: RunArgs) -> ExitCode {
+    let kind = match args.report.as_deref() {
+        None => ReportKind::Table,
+        Some("json") => ReportKind::Json,
+        Some(other) => match other.strip_prefix("junit:") {
+            Some(file) if !file.is_empty() => ReportKind::Junit(PathBuf::from(file)),
+            _ => {
+                return unusable(format!(
+                    "unknown report `{other}` (expected `json` or `junit:FILE`)"
+                ));
+            }
+        },
+    };
+    let (source, text) = match &args.playbook {
+        None => ("seed (built-in)".to_owned(), builtin::SEED.to_owned()),
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) => (path.display().to_string(), t),
+            Err(e) => return unusable(format!("cannot read {}: {e}", path.display())),
+        },
+    };
+    let playbook = match Playbook::parse(&source, &text) {
+        Ok(p) => p,
+        Err(e) => return unusable(e),
+    };
+    let mut target: Box<dyn Target> = match start_target(&args.target).await {
+        Ok(t) => t,
+        Err(e) => return unusable(e),
+    };
+    if let Err(e) = runner::check_capabilities(&playbook, target.as_ref()) {
+        let _ = target.teardown().await;
+        return unusable(e);
+    }
+    let stdout = std::io::stdout();
+    let result = match kind {
+        ReportKind::Json => runner::run(&playbook, target.as_ref(), &mut PlanToStderr).await,
+        _ => {
+            let mut table = TableObserver::new(stdout.lock());
+            table.header(&playbook.name, &target.describe());
+            runner::run(&playbook, target.as_ref(), &mut table).await
+        }
+    };
+    if let Err(e) = target.teardown().await {
+        eprintln!("crossram run: {e}");
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return unusable(e),
+    };
+    match kind {
+        ReportKind::Json => {
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{}", report::to_json(&report));
+        }
+        ReportKind::Table => TableObserver::new(stdout.lock()).summary(&report),
+        ReportKind::Junit(file) => {
+            TableObserver::new(stdout.lock()).summary(&report);
+            if let Err(e) = std::fs::write(&file, report::to_junit(&report)) {
+                return unusable(format!("cannot write {}: {e}", file.display()));
+            }
+        }
+    }
+    if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn start_target(name: &str) -> Result<Box<dyn Target>, String> {
+    match name {
+        "in-process" => crossram_scenario::inprocess::InProcess::start()
+            .await
+            .map(|t| Box::new(t) as Box<dyn Target>)
+            .map_err(|e| e.to_string()),
+        "spawn" => {
+            let exe = std::env::current_exe()
+                .map_err(|e| format!("cannot find the crossram executable: {e}"))?;
+            crossram_scenario::spawn::Spawned::start(&exe)
+                .await
+                .map(|t| Box::new(t) as Box<dyn Target>)
+                .map_err(|e| e.to_string())
+        }
+        url if url == "live" || url == "aliyun" || url.contains("://") => {
+            crossram_scenario::remote::Remote::connect(url)
+                .await
+                .map(|t| Box::new(t) as Box<dyn Target>)
+                .map_err(|e| e.to_string())
+        }
+        other => Err(format!(
+            "unknown target `{other}` (expected in-process, spawn, live or a URL)"
+        )),
+    }
+}

@@ -1,0 +1,203 @@
+//! `crossram run` end to end: the built-in seed playbook and every playbook under `scenarios/`
+//! on the in-process and spawn targets, the JSON and JUnit reports, and the exit statuses
+//! (0 all steps passed, 1 a step did not, 2 unusable input).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed assertion"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn crossram(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("CROSSRAM_A_ACCESS_KEY_ID")
+        .env_remove("CROSSRAM_B_ACCESS_KEY_ID")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs with `--report json`, checks the exit status and the report's shape, returns it.
+fn json_run(args: &[&str], status: i32) -> Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--report", "json"]);
+    let out = crossram(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "{args:?}\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let steps = report["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    for step in steps {
+        for key in [
+            "name",
+            "actor",
+            "action",
+            "expected",
+            "outcome",
+            "passed",
+            "milliseconds",
+        ] {
+            assert!(step.get(key).is_some(), "{key} missing in {step}");
+        }
+    }
+    report
+}
+
+fn playbooks() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    files
+}
+
+#[test]
+fn the_built_in_seed_passes_in_process() {
+    let report = json_run(&[], 0);
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["target"], "in-process");
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["passed"] == true));
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["action"] == "console:switch-role" && s["outcome"] == "success")
+    );
+}
+
+#[test]
+fn the_seed_file_passes_on_a_spawned_server() {
+    let report = json_run(&["scenarios/seed.toml", "--target", "spawn"], 0);
+    assert_eq!(report["passed"], true);
+    assert!(
+        report["target"]
+            .as_str()
+            .unwrap()
+            .starts_with("spawn http://127.0.0.1:")
+    );
+}
+
+#[test]
+fn every_playbook_passes_in_process() {
+    for file in playbooks() {
+        let report = json_run(&[file.to_str().unwrap()], 0);
+        assert_eq!(report["passed"], true, "{}", file.display());
+    }
+}
+
+#[test]
+fn every_playbook_passes_on_spawn_or_is_refused_for_a_missing_capability() {
+    for file in playbooks() {
+        let text_of = std::fs::read_to_string(&file).unwrap();
+        let path = file.to_str().unwrap();
+        if text_of.contains("requires = [\"clock\"]") {
+            // A spawned server runs on the machine's clock: the runner must refuse, not skip.
+            let out = crossram(&["run", path, "--target", "spawn", "--report", "json"]);
+            assert_eq!(out.status.code(), Some(2), "{path}");
+            assert!(
+                text(&out.stderr).contains("`clock` capability"),
+                "{}",
+                text(&out.stderr)
+            );
+            assert!(out.stdout.is_empty());
+        } else {
+            let report = json_run(&[path, "--target", "spawn"], 0);
+            assert_eq!(report["passed"], true, "{path}");
+        }
+    }
+}
+
+#[test]
+fn a_wrong_expectation_exits_1_and_says_which_step() {
+    let seed = std::fs::read_to_string(root().join("scenarios/seed.toml")).unwrap();
+    let wrong = seed.replacen(
+        "expect = { error = \"DeleteConflict.Role.Policy\" }",
+        "expect = { error = \"EntityNotExist.Role\" }",
+        1,
+    );
+    assert_ne!(seed, wrong);
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wrong-expectation.toml");
+    std::fs::write(&file, wrong).unwrap();
+    let report = json_run(&[file.to_str().unwrap()], 1);
+    assert_eq!(report["passed"], false);
+    let failed: Vec<&Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["passed"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["outcome"], "DeleteConflict.Role.Policy");
+    assert_eq!(failed[0]["expected"], "EntityNotExist.Role");
+
+    // The table says so too, and the exit status is the same.
+    let out = crossram(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = text(&out.stdout);
+    assert!(table.contains("FAIL"), "{table}");
+    assert!(table.contains("FAILED: "), "{table}");
+}
+
+#[test]
+fn a_malformed_playbook_exits_2_with_the_line() {
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("malformed.toml");
+    std::fs::write(
+        &file,
+        "name = \"m\"\n[actors]\na = { kind = \"root\", account = \"a\" }\n\n[[step]]\nname = \"x\"\nactor = \"a\"\ncall = \"ram:ListUsers\"\nexpekt = { error = \"X\" }\n",
+    )
+    .unwrap();
+    let out = crossram(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("malformed.toml:9:"), "{err}");
+    assert!(err.contains("unknown field `expekt`"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let missing = crossram(&["run", "scenarios/no-such-playbook.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let bad_report = crossram(&["run", "--report", "xml"]);
+    assert_eq!(bad_report.status.code(), Some(2));
+    let bad_target = crossram(&["run", "--target", "nowhere"]);
+    assert_eq!(bad_target.status.code(), Some(2));
+}
+
+#[test]
+fn the_table_and_junit_report() {
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-junit.xml");
+    let junit = format!("junit:{}", file.display());
+    let out = crossram(&["run", "--report", &junit]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("PASSED: "), "{table}");
+    assert!(table.contains("decided by ImplicitDeny"), "{table}");
+    assert!(!table.contains("Alice-passw0rd"));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("<testsuite name=\"seed\""), "{xml}");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(!xml.contains("<failure"));
+}
