@@ -13,7 +13,7 @@ async fn oversized_bodies_and_headers_get_an_api_error() {
         max_header_bytes: 2048,
         ..Settings::default()
     };
-    let srv = TestServer::start_with(false, settings).await;
+    let srv = TestServer::start_with(None, settings).await;
     let big = "a".repeat(4096);
     let res = srv
         .client

@@ -62,22 +62,18 @@ pub(crate) struct TestServer {
 
 impl TestServer {
     pub(crate) async fn start() -> Self {
-        Self::start_with(false, Settings::default()).await
+        Self::start_with(None, Settings::default()).await
     }
 
-    pub(crate) async fn start_with(tls: bool, settings: Settings) -> Self {
+    pub(crate) async fn start_with(tls: Option<TlsIdentity>, settings: Settings) -> Self {
         let (engine, clock) = engine().await;
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::with_settings(engine.clone(), clock.clone(), settings);
         let mut config = ServeConfig::http("127.0.0.1:0".parse().unwrap());
-        if tls {
-            config.tls = Some(TlsListen {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                identity: TlsIdentity::SelfSigned {
-                    dir: dir.path().join("tls"),
-                },
-            });
-        }
+        config.tls = tls.map(|identity| TlsListen {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            identity,
+        });
         let server = Server::bind(&config, state).await.unwrap();
         let http = server.http_addr();
         let https = server.https_addr();

@@ -3,14 +3,21 @@
 
 use std::sync::Arc;
 
-use crossram_server::Settings;
+use crossram_server::{Settings, TlsIdentity};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
 #[tokio::test]
 async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
-    let srv = TestServer::start_with(true, Settings::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_with(
+        Some(TlsIdentity::SelfSigned {
+            dir: dir.path().join("tls"),
+        }),
+        Settings::default(),
+    )
+    .await;
     let https = srv.https.unwrap();
     let ca_path = srv.ca.clone().unwrap();
     let ca_pem = std::fs::read(&ca_path).unwrap();
@@ -86,20 +93,40 @@ async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
 
 #[tokio::test]
 async fn pem_files_as_openssl_writes_them() {
-    // A CA-signed leaf written as PEM files (PKCS#8 key), loaded like --tls-cert/--tls-key.
+    // A CA-signed leaf written as PEM files (PKCS#8 key), as --tls-cert/--tls-key take them.
     let dir = tempfile::tempdir().unwrap();
     let (ca_pem, leaf_der, key_der) = crossram_server::tls::generate_self_signed().unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, pem("CERTIFICATE", leaf_der.as_ref())).unwrap();
-    std::fs::write(&key_path, pem("PRIVATE KEY", &key_der)).unwrap();
-    let setup = crossram_server::tls::setup(&crossram_server::TlsIdentity::Pem {
-        cert: cert_path,
-        key: key_path,
-    })
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, pem("CERTIFICATE", leaf_der.as_ref())).unwrap();
+    std::fs::write(&key, pem("PRIVATE KEY", &key_der)).unwrap();
+    let srv =
+        TestServer::start_with(Some(TlsIdentity::Pem { cert, key }), Settings::default()).await;
+    assert!(srv.ca.is_none());
+    let https = srv.https.unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let res = signed_to(
+        &client,
+        &format!("https://localhost:{}/", https.port()),
+        &format!("localhost:{}", https.port()),
+        &srv.timestamp(),
+        Scheme::V3,
+        ROOT,
+        "GetCallerIdentity",
+        STS,
+        &[],
+        &nonce(),
+    )
+    .send()
+    .await
     .unwrap();
-    assert!(setup.ca_certificate.is_none());
-    assert!(!ca_pem.is_empty());
+    let (status, body) = json(res).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["IdentityType"], "Account");
+    srv.stop().await.unwrap();
 }
 
 fn pem(label: &str, der: &[u8]) -> String {
