@@ -469,3 +469,30 @@ async fn engine_errors_carry_their_status() {
             .contains("&product=Ram&")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_replays_let_exactly_one_through() {
+    let srv = TestServer::start().await;
+    let n = nonce();
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let req = signed(&srv, Scheme::V3, ROOT, "GetCallerIdentity", STS, &[], &n);
+        tasks.push(tokio::spawn(async move {
+            req.send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        23,
+        "{statuses:?}"
+    );
+}
