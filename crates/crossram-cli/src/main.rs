@@ -1,3 +1,37 @@
-//! The `crossram` command.
+//! The `crossram` command: one binary, one clap subcommand per job (`policy simulate` today;
+//! `serve` and `run` join as their own modules).
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod policy;
+mod run;
+mod serve;
+
+/// crossram: an emulator, client and scenario runner for Alibaba Cloud RAM, STS and ECS.
+#[derive(Debug, Parser)]
+#[command(name = "crossram", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with RAM policy documents.
+    Policy(policy::PolicyArgs),
+    /// Play a playbook (the built-in seed by default) and prove every step.
+    Run(run::RunArgs),
+    /// Serve the emulator over HTTP (and HTTPS) for SDKs and scripts.
+    Serve(serve::ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Policy(args) => policy::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::run(args),
+    }
+}

@@ -1,0 +1,145 @@
+//! `crossram policy simulate`: decides one request against policy files (DESIGN.md contract).
+//!
+//! Each file's kind is detected from its content: a file where any statement has `Principal` is
+//! a trust policy, any other an identity policy. With only one kind present, all files form one
+//! policy set (any Deny wins, else any Allow). With both kinds present the request is decided as
+//! AssumeRole is (spec §5.6): the identity files (caller side) **and** the trust files must
+//! Allow, an explicit Deny on either side wins, and the JSON output names the side that refused.
+//! Trust policies compare their `Principal` with `--principal` when it is given and ignore it
+//! otherwise.
+//!
+//! Exit status: 0 when a decision was made (whatever it is), 2 for unusable input: unreadable
+//! or malformed policy files (the message names the file, statement and element), bad
+//! `--principal` or `--context` values, bad arguments.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use crossram_core::policy::{self, combine_assume_role, evaluate};
+use crossram_core::{
+    Context, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request,
+};
+use serde_json::{Value, json};
+
+/// `crossram policy ...`.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    #[command(subcommand)]
+    command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Evaluate identity or trust policies for one request and print the decision.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// A policy document (JSON); repeat for several. Trust policies are recognised by Principal.
+    #[arg(long = "policy", value_name = "FILE", required = true)]
+    policies: Vec<String>,
+    /// The action, e.g. ecs:StopInstance.
+    #[arg(long, value_name = "ACTION")]
+    action: String,
+    /// The resource ARN, e.g. acs:ecs:cn-hangzhou:11223344:instance/i-1.
+    #[arg(long, value_name = "ARN")]
+    resource: String,
+    /// The caller, e.g. acs:ram::12345678:user/Alice; trust policies then match their Principal.
+    #[arg(long, value_name = "ARN")]
+    principal: Option<String>,
+    /// A condition key and value, e.g. acs:SourceIp=203.0.113.7; repeat a key for more values.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// Print one JSON object instead of the decision alone.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `crossram policy ...`.
+pub(crate) fn run(args: PolicyArgs) -> ExitCode {
+    match args.command {
+        PolicyCommand::Simulate(a) => match simulate(&a) {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(msg) => {
+                eprintln!("crossram policy simulate: {msg}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn simulate(args: &SimulateArgs) -> Result<String, String> {
+    let mut docs = Vec::with_capacity(args.policies.len());
+    for file in &args.policies {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        let doc = PolicyDocument::parse_detect(&text).map_err(|e| format!("{file}: {e}"))?;
+        docs.push((file.as_str(), doc));
+    }
+    let principal = match &args.principal {
+        Some(p) => {
+            Some(Principal::parse_arn(p).map_err(|e| format!("--principal: {}", e.message()))?)
+        }
+        None => None,
+    };
+    let mut context = Context::default();
+    for kv in &args.context {
+        let (k, v) = kv
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| format!("--context {kv:?}: expected KEY=VALUE"))?;
+        context.insert(k, v);
+    }
+    let request = Request {
+        action: &args.action,
+        resource: &args.resource,
+        principal: principal.as_ref(),
+        context: &context,
+    };
+    let named = |kind: PolicyKind| -> Vec<NamedPolicy<'_>> {
+        docs.iter()
+            .filter(|(_, d)| d.kind() == kind)
+            .map(|(name, document)| NamedPolicy { name, document })
+            .collect()
+    };
+    let identity = named(PolicyKind::Identity);
+    let trust = named(PolicyKind::Trust);
+    let (evaluation, refused_by): (Evaluation, Option<policy::Side>) =
+        if !identity.is_empty() && !trust.is_empty() {
+            let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
+            (r.to_evaluation(), r.refused_by)
+        } else {
+            let all: Vec<NamedPolicy<'_>> = identity.into_iter().chain(trust).collect();
+            (evaluate(&request, &all), None)
+        };
+    if !args.json {
+        return Ok(evaluation.decision.to_string());
+    }
+    let kind_name = |k: PolicyKind| match k {
+        PolicyKind::Identity => "identity",
+        PolicyKind::Trust => "trust",
+        PolicyKind::Session => "session",
+    };
+    let mut out = json!({
+        "decision": evaluation.decision.as_str(),
+        "matched": evaluation.matched.iter().map(|m| json!({
+            "policy": m.policy,
+            "statement": m.statement,
+            "effect": m.effect.as_str(),
+        })).collect::<Vec<_>>(),
+        "action": args.action,
+        "resource": args.resource,
+        "principal": principal.as_ref().map(Principal::arn),
+        "policies": docs.iter().map(|(f, d)| json!({"file": f, "kind": kind_name(d.kind())})).collect::<Vec<_>>(),
+    });
+    if let (Some(side), Value::Object(map)) = (refused_by, &mut out)
+        && evaluation.decision != Decision::Allow
+    {
+        map.insert("refused_by".into(), Value::String(side.as_str().into()));
+    }
+    Ok(out.to_string())
+}

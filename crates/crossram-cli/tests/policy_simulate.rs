@@ -1,0 +1,281 @@
+//! `crossram policy simulate` run as a real process: decisions, JSON output, trust-policy
+//! detection, principal matching, context values and exit statuses (DESIGN.md contract).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed assertion"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const ROLE: &str = "acs:ram::11223344:role/ecs-admin";
+const ALICE: &str = "acs:ram::12345678:user/Alice";
+const INSTANCE: &str = "acs:ecs:cn-hangzhou:11223344:instance/i-bp1exampleexample0001";
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/policy")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn simulate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .arg("policy")
+        .arg("simulate")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    serde_json::from_str(stdout(o).trim()).unwrap()
+}
+
+#[test]
+fn prints_the_decision() {
+    let ecs = data("ecs-full-access.json");
+    let o = simulate(&[
+        "--policy",
+        &ecs,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        INSTANCE,
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "Allow\n");
+    let o = simulate(&[
+        "--policy",
+        &ecs,
+        "--action",
+        "ram:ListUsers",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "a deny is still a decision");
+    assert_eq!(stdout(&o), "ImplicitDeny\n");
+}
+
+#[test]
+fn json_names_file_statement_and_effect() {
+    let ecs = data("ecs-full-access.json");
+    let v = json(&simulate(&[
+        "--policy",
+        &ecs,
+        "--action",
+        "vpc:DescribeVpcs",
+        "--resource",
+        "*",
+        "--json",
+    ]));
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(
+        v["matched"],
+        serde_json::json!([{"policy": ecs, "statement": 1, "effect": "Allow"}])
+    );
+}
+
+#[test]
+fn context_values_feed_conditions() {
+    let ecs = data("ecs-full-access.json");
+    let office = data("office-only.json");
+    let base = [
+        "--policy",
+        &ecs,
+        "--policy",
+        &office,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        INSTANCE,
+        "--json",
+    ];
+    // No SourceIp: the negated operator holds, so the deny applies.
+    let v = json(&simulate(&base));
+    assert_eq!(v["decision"], "ExplicitDeny");
+    assert_eq!(v["matched"][0]["statement"], 0);
+
+    let mut inside = base.to_vec();
+    inside.extend([
+        "--context",
+        "acs:SourceIp=203.0.113.7",
+        "--context",
+        "acs:MFAPresent=true",
+    ]);
+    let v = json(&simulate(&inside));
+    assert_eq!(v["decision"], "Allow");
+
+    let mut no_mfa = base.to_vec();
+    no_mfa.extend([
+        "--context",
+        "ACS:SOURCEIP=198.51.100.1",
+        "--context",
+        "acs:MFAPresent=false",
+    ]);
+    let v = json(&simulate(&no_mfa));
+    assert_eq!(v["decision"], "ExplicitDeny");
+    assert_eq!(
+        v["matched"],
+        serde_json::json!([{"policy": office, "statement": 1, "effect": "Deny"}])
+    );
+
+    // A repeated key adds a value: one of them outside the office is enough for NotIpAddress
+    // to fail, so the first deny does not apply.
+    let mut two = base.to_vec();
+    two.extend([
+        "--context",
+        "acs:SourceIp=192.0.2.1",
+        "--context",
+        "acs:SourceIp=203.0.113.7",
+        "--context",
+        "acs:MFAPresent=true",
+    ]);
+    assert_eq!(json(&simulate(&two))["decision"], "Allow");
+}
+
+#[test]
+fn trust_policies_are_detected_and_match_the_principal() {
+    let trust = data("trust-account-b.json");
+    let args = |principal: &'static str| {
+        let mut a = vec![
+            "--policy".to_owned(),
+            trust.clone(),
+            "--action".into(),
+            "sts:AssumeRole".into(),
+            "--resource".into(),
+            ROLE.into(),
+            "--json".into(),
+        ];
+        if !principal.is_empty() {
+            a.extend(["--principal".into(), principal.into()]);
+        }
+        a
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        json(&simulate(&refs))
+    };
+    let v = run(args(ALICE));
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(v["policies"][0]["kind"], "trust");
+    assert_eq!(
+        run(args("acs:ram::99999999:user/Alice"))["decision"],
+        "ImplicitDeny"
+    );
+    assert_eq!(
+        run(args("acs:ram::12345678:root"))["decision"],
+        "ImplicitDeny"
+    );
+    assert_eq!(
+        run(args("acs:ram::12345678:assumed-role/ops/s1"))["decision"],
+        "Allow"
+    );
+    // Without --principal the Principal element is not checked.
+    assert_eq!(run(args(""))["decision"], "Allow");
+}
+
+#[test]
+fn identity_and_trust_together_decide_like_assume_role() {
+    let identity = data("sts-assume-role-access.json");
+    let trust = data("trust-account-b.json");
+    let run = |files: &[&str], principal: &str| {
+        let mut a: Vec<&str> = Vec::new();
+        for f in files {
+            a.extend(["--policy", f]);
+        }
+        a.extend([
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            ROLE,
+            "--principal",
+            principal,
+            "--json",
+        ]);
+        json(&simulate(&a))
+    };
+    let v = run(&[&identity, &trust], ALICE);
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(v["matched"].as_array().unwrap().len(), 2);
+    let v = run(&[&identity, &trust], "acs:ram::99999999:user/Eve");
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["refused_by"], "trust");
+}
+
+#[test]
+fn malformed_policy_exits_2_naming_file_statement_and_element() {
+    let bad = data("bad-effect.json");
+    let o = simulate(&[
+        "--policy",
+        &bad,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        INSTANCE,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(&bad), "{err}");
+    assert!(
+        err.contains("statement 1: \"Effect\": expected \"Allow\" or \"Deny\", found \"Permit\""),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+
+    let not_json = data("not-json.json");
+    let o = simulate(&["--policy", &not_json, "--action", "a:b", "--resource", "*"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not valid JSON"), "{}", stderr(&o));
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let ecs = data("ecs-full-access.json");
+    let missing = data("no-such-file.json");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--policy", &missing, "--action", "a:b", "--resource", "*"],
+        vec![
+            "--policy",
+            &ecs,
+            "--action",
+            "a:b",
+            "--resource",
+            "*",
+            "--context",
+            "novalue",
+        ],
+        vec![
+            "--policy",
+            &ecs,
+            "--action",
+            "a:b",
+            "--resource",
+            "*",
+            "--principal",
+            "bob",
+        ],
+        vec!["--policy", &ecs, "--resource", "*"],
+        vec!["--action", "a:b", "--resource", "*"],
+    ];
+    for args in cases {
+        let o = simulate(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+}
