@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark set-up")]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crossram_scenario::inprocess::InProcess;
+use crossram_scenario::inprocess::{InProcess, InProcessConfig};
 use crossram_scenario::{Playbook, builtin, runner};
 
 fn seed(c: &mut Criterion) {
@@ -19,6 +19,22 @@ fn seed(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let target = InProcess::start().await.unwrap();
+                let report = runner::run(&playbook, &target, &mut runner::Quiet)
+                    .await
+                    .unwrap();
+                assert!(report.passed);
+            });
+        });
+    });
+    // The same with the password hashing cost of `crossram serve` (argon2id, 19 MiB): the two
+    // console logons then dominate.
+    let config = InProcessConfig {
+        password_hash_memory_kib: 19 * 1024,
+    };
+    c.bench_function("seed playbook in-process, server argon2 cost", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let target = InProcess::start_with(config.clone()).await.unwrap();
                 let report = runner::run(&playbook, &target, &mut runner::Quiet)
                     .await
                     .unwrap();

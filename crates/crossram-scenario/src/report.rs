@@ -49,7 +49,11 @@ pub fn summary_line(report: &RunReport) -> String {
         let _ = write!(line, "; {} failed", report.failed_steps);
     }
     if report.not_run > 0 {
-        let _ = write!(line, "; {} not run because setup failed", report.not_run);
+        let _ = write!(
+            line,
+            "; {} not run (setup failed or the run was stopped)",
+            report.not_run
+        );
     }
     line
 }

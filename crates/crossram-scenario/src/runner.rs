@@ -6,6 +6,7 @@
 //! [`Observer`] as it completes so a person sees the run unfold.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crossram_client::{Credentials, Product};
@@ -61,7 +62,7 @@ pub struct RunReport {
     pub passed_steps: usize,
     /// How many steps did not.
     pub failed_steps: usize,
-    /// Scenario steps not run because setup failed.
+    /// Steps not run because setup failed or the run was stopped.
     pub not_run: usize,
     /// Wall time of the whole run.
     pub milliseconds: u64,
@@ -154,6 +155,18 @@ pub async fn run(
     target: &dyn Target,
     observer: &mut dyn Observer,
 ) -> Result<RunReport, RunError> {
+    run_until(playbook, target, observer, &AtomicBool::new(false)).await
+}
+
+/// Like [`run`], but once `stop` is set (by a Ctrl-C handler, say) the remaining setup and
+/// scenario steps are skipped and counted as not run; cleanup still runs, so a live account
+/// is left as it was found.
+pub async fn run_until(
+    playbook: &Playbook,
+    target: &dyn Target,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<RunReport, RunError> {
     check_capabilities(playbook, target)?;
     let started = Instant::now();
     let mut state = State {
@@ -196,7 +209,8 @@ pub async fn run(
     let mut setup_failed = false;
     let mut not_run = 0;
     for (phase, spanned) in playbook.steps() {
-        if setup_failed && phase == Phase::Step {
+        let stopped = phase != Phase::Cleanup && stop.load(Ordering::SeqCst);
+        if stopped || (setup_failed && phase == Phase::Step) {
             not_run += 1;
             continue;
         }

@@ -106,3 +106,70 @@ async fn a_wrong_expectation_fails_its_step_and_the_run() {
         "{failed:?}"
     );
 }
+
+#[tokio::test]
+async fn a_stopped_run_skips_the_scenario_but_still_cleans_up() {
+    let playbook = Playbook::parse("seed", builtin::SEED).unwrap();
+    let target = InProcess::start().await.unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let report = runner::run_until(&playbook, &target, &mut runner::Quiet, &stop)
+        .await
+        .unwrap();
+    assert!(!report.passed);
+    assert_eq!(report.not_run, playbook.setup.len() + playbook.step.len());
+    assert_eq!(report.steps.len(), playbook.cleanup.len());
+    assert!(report.steps.iter().all(|s| s.phase == Phase::Cleanup));
+}
+
+#[tokio::test]
+async fn a_playbook_needing_the_clock_is_refused_where_time_cannot_move() {
+    #[derive(Debug)]
+    struct NoClock(InProcess);
+    #[async_trait::async_trait]
+    impl crossram_scenario::Target for NoClock {
+        fn describe(&self) -> String {
+            "no-clock".into()
+        }
+        fn capabilities(
+            &self,
+        ) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
+            [crossram_scenario::playbook::Capability::Console]
+                .into_iter()
+                .collect()
+        }
+        fn account(&self, key: &str) -> Option<&crossram_scenario::TargetAccount> {
+            self.0.account(key)
+        }
+        fn client(
+            &self,
+            credentials: crossram_client::Credentials,
+        ) -> Result<crossram_client::Client, crossram_scenario::TargetError> {
+            self.0.client(credentials)
+        }
+        async fn console_logon(
+            &self,
+            login_name: &str,
+            password: &str,
+        ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
+            self.0.console_logon(login_name, password).await
+        }
+        async fn console_switch_role(
+            &self,
+            session: &crossram_client::Credentials,
+            account: &str,
+            role: &str,
+        ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
+            self.0.console_switch_role(session, account, role).await
+        }
+    }
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/expiry.toml"),
+    )
+    .unwrap();
+    let playbook = Playbook::parse("expiry", &text).unwrap();
+    let target = NoClock(InProcess::start().await.unwrap());
+    let err = runner::run(&playbook, &target, &mut runner::Quiet)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`clock` capability"), "{err}");
+}
