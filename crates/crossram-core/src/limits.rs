@@ -10,8 +10,10 @@
 use crate::error::ApiError;
 use crate::policy::PolicyKind;
 
-/// Size and count limits of one emulated cloud.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Size and count limits of one emulated cloud. In a configuration file every field is optional
+/// (missing ones keep their default) and an unknown name is an error.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Characters in a custom (identity) policy document.
     pub policy_document_chars: usize,

@@ -35,6 +35,10 @@
 //!   no principal ([`Request::principal`] = `None`) they are not checked, which is what the
 //!   simulator does without `--principal`; [`authorize_assume_role`] instead refuses a request
 //!   without a principal.
+//! - Trust principals compare exactly: account ids, user and role names are case-sensitive;
+//!   service names (`ecs.aliyuncs.com`) compare case-insensitively. `"RAM": "*"` trusts every
+//!   RAM user and role session of any account; no form trusts an account's root (roots cannot
+//!   assume roles), and `Federated` entries never match an API caller.
 //! - Statement indices are 0-based positions in the `Statement` array.
 
 mod condition;
@@ -164,6 +168,32 @@ pub struct Evaluation {
     pub decision: Decision,
     /// The deciding statements, in policy order then statement order.
     pub matched: Vec<Matched>,
+}
+
+impl std::fmt::Display for Matched {
+    /// `<policy>#<statement>`, the form of `AccessDeniedDetail.PolicyType`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}", self.policy, self.statement)
+    }
+}
+
+impl std::fmt::Display for Evaluation {
+    /// The decision and its reasons: `Allow by AliyunECSFullAccess#0`,
+    /// `ExplicitDeny by a#1, b#0`, `ImplicitDeny (no statement matched)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.decision)?;
+        if self.matched.is_empty() {
+            return f.write_str(" (no statement matched)");
+        }
+        f.write_str(" by ")?;
+        for (i, m) in self.matched.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{m}")?;
+        }
+        Ok(())
+    }
 }
 
 impl Evaluation {
@@ -378,6 +408,24 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
         assert_send_sync::<PolicyDocument>();
         assert_send_sync::<PolicyError>();
+    }
+
+    #[test]
+    fn evaluations_explain_themselves() {
+        let m = |p: &str, i| Matched {
+            policy: p.into(),
+            statement: i,
+            effect: Effect::Deny,
+        };
+        let e = Evaluation {
+            decision: Decision::ExplicitDeny,
+            matched: vec![m("a", 1), m("b", 0)],
+        };
+        assert_eq!(e.to_string(), "ExplicitDeny by a#1, b#0");
+        assert_eq!(
+            Evaluation::implicit_deny().to_string(),
+            "ImplicitDeny (no statement matched)"
+        );
     }
 
     #[test]
