@@ -17,6 +17,8 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use crossram_scenario::report::{self, TableObserver};
@@ -108,15 +110,27 @@ async fn run_async(args: RunArgs) -> ExitCode {
         let _ = target.teardown().await;
         return unusable(e);
     }
+    // Ctrl-C stops the scenario but not the cleanup: a live account is left as it was found.
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    let signals = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("crossram run: interrupted; running cleanup");
+            on_signal.store(true, Ordering::SeqCst);
+        }
+    });
     let stdout = std::io::stdout();
     let result = match kind {
-        ReportKind::Json => runner::run(&playbook, target.as_ref(), &mut PlanToStderr).await,
+        ReportKind::Json => {
+            runner::run_until(&playbook, target.as_ref(), &mut PlanToStderr, &stop).await
+        }
         _ => {
             let mut table = TableObserver::new(stdout.lock());
             table.header(&playbook.name, &target.describe());
-            runner::run(&playbook, target.as_ref(), &mut table).await
+            runner::run_until(&playbook, target.as_ref(), &mut table, &stop).await
         }
     };
+    signals.abort();
     if let Err(e) = target.teardown().await {
         eprintln!("crossram run: {e}");
     }

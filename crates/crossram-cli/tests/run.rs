@@ -201,3 +201,74 @@ fn the_table_and_junit_report() {
     assert!(xml.contains("failures=\"0\""), "{xml}");
     assert!(!xml.contains("<failure"));
 }
+
+/// A `crossram serve` started by the test, killed on drop.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_seed_passes_against_a_url_with_keys_from_the_environment() {
+    use std::io::BufRead as _;
+    let world = Path::new(env!("CARGO_TARGET_TMPDIR")).join("url-target-world.toml");
+    std::fs::write(
+        &world,
+        "[[account]]\nid = \"11223344\"\nalias = \"company-a\"\naccess_key_id = \"LTAIurltestA0000000001\"\naccess_key_secret = \"url-test-secret-of-account-a\"\n\n\
+         [[account]]\nid = \"12345678\"\nalias = \"company-b\"\naccess_key_id = \"LTAIurltestB0000000001\"\naccess_key_secret = \"url-test-secret-of-account-b\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--world"])
+        .arg(&world)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut url = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(addr) = line.trim().strip_prefix("listening on ") {
+            url = Some(addr.to_owned());
+            break;
+        }
+    }
+    let url = url.unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["run", "--target", &url, "--report", "json"])
+        .current_dir(root())
+        .env("CROSSRAM_A_ACCESS_KEY_ID", "LTAIurltestA0000000001")
+        .env(
+            "CROSSRAM_A_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-a",
+        )
+        .env("CROSSRAM_B_ACCESS_KEY_ID", "LTAIurltestB0000000001")
+        .env(
+            "CROSSRAM_B_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-b",
+        )
+        .output()
+        .unwrap();
+    drop(server);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("url-test-secret"), "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["target"], url.as_str());
+
+    // Without the keys in the environment, the target cannot start: unusable input.
+    let out = crossram(&["run", "--target", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("CROSSRAM_A_ACCESS_KEY_ID"),
+        "{}",
+        text(&out.stderr)
+    );
+}
