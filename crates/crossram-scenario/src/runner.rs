@@ -133,19 +133,14 @@ impl State<'_> {
 
 /// Checks that `target` can run `playbook`.
 pub fn check_capabilities(playbook: &Playbook, target: &dyn Target) -> Result<(), RunError> {
-    let have = target.capabilities();
-    if let Some(missing) = playbook
-        .required_capabilities()
-        .into_iter()
-        .find(|c| !have.contains(c))
-    {
-        return Err(RunError::MissingCapability {
+    match missing_capabilities(playbook, target).into_iter().next() {
+        Some(capability) => Err(RunError::MissingCapability {
             playbook: playbook.name.clone(),
-            capability: missing,
+            capability,
             target: target.describe(),
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Runs `playbook` on `target`, reporting each step to `observer`. The target is not torn
@@ -236,8 +231,7 @@ pub async fn run_until(
     })
 }
 
-/// Line numbers are resolved by the playbook parser from the source text; the runner only has
-/// spans, so it keeps the source's line table alongside.
+/// The line of a span's start (the playbook keeps its source's line table).
 fn line_of_offset(playbook: &Playbook, offset: usize) -> usize {
     playbook.line_of(offset)
 }
@@ -322,9 +316,9 @@ async fn perform(state: &mut State<'_>, target: &dyn Target, step: &Step) -> Per
     let Some(actor_name) = step.actor.as_deref() else {
         return Performed::Broken("the step has no actor".into());
     };
-    let Some(actor) = state.playbook.actors.get(actor_name).map(|a| a.get_ref()) else {
+    if !state.playbook.actors.contains_key(actor_name) {
         return Performed::Broken(format!("unknown actor `{actor_name}`"));
-    };
+    }
     if let Some(console) = step.console {
         return perform_console(state, target, step, actor_name, console).await;
     }
@@ -332,7 +326,6 @@ async fn perform(state: &mut State<'_>, target: &dyn Target, step: &Step) -> Per
         Ok(c) => c,
         Err(why) => return Performed::Broken(why),
     };
-    let _ = actor;
     let Some(call) = &step.call else {
         return Performed::Broken("the step does nothing".into());
     };
@@ -597,7 +590,7 @@ fn capture(state: &mut State<'_>, step: &Step, answer: &Value) -> Result<(), Str
     Ok(())
 }
 
-/// The capabilities a set of targets share (for listing which playbooks a target can run).
+/// The capabilities `playbook` needs that `target` lacks (empty when it can run there).
 pub fn missing_capabilities(playbook: &Playbook, target: &dyn Target) -> BTreeSet<Capability> {
     let have = target.capabilities();
     playbook

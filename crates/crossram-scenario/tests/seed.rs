@@ -173,3 +173,20 @@ async fn a_playbook_needing_the_clock_is_refused_where_time_cannot_move() {
         .unwrap_err();
     assert!(err.to_string().contains("`clock` capability"), "{err}");
 }
+
+#[test]
+fn the_format_example_in_the_scenarios_readme_parses() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/README.md"),
+    )
+    .unwrap();
+    let start = readme.find("```toml\n").unwrap() + "```toml\n".len();
+    let len = readme[start..].find("```").unwrap();
+    let playbook = Playbook::parse("README.md", &readme[start..start + len]).unwrap();
+    assert_eq!(playbook.step.len(), 3);
+    assert_eq!(
+        playbook.required_capabilities().len(),
+        2,
+        "console and clock"
+    );
+}
