@@ -190,3 +190,121 @@ fn the_format_example_in_the_scenarios_readme_parses() {
         "console and clock"
     );
 }
+
+/// The in-process emulator dressed as a live account: a plan first, a run id in every name.
+#[derive(Debug)]
+struct LiveLike(InProcess);
+
+#[async_trait::async_trait]
+impl crossram_scenario::Target for LiveLike {
+    fn describe(&self) -> String {
+        "live-like".into()
+    }
+    fn capabilities(&self) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
+        self.0.capabilities()
+    }
+    fn is_live(&self) -> bool {
+        true
+    }
+    fn run_prefix(&self) -> String {
+        "crtest01-".into()
+    }
+    fn account(&self, key: &str) -> Option<&crossram_scenario::TargetAccount> {
+        self.0.account(key)
+    }
+    fn client(
+        &self,
+        credentials: crossram_client::Credentials,
+    ) -> Result<crossram_client::Client, crossram_scenario::TargetError> {
+        self.0.client(credentials)
+    }
+    async fn console_logon(
+        &self,
+        login_name: &str,
+        password: &str,
+    ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
+        self.0.console_logon(login_name, password).await
+    }
+    async fn console_switch_role(
+        &self,
+        session: &crossram_client::Credentials,
+        account: &str,
+        role: &str,
+    ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
+        self.0.console_switch_role(session, account, role).await
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    plan: Vec<String>,
+    steps: usize,
+}
+
+impl runner::Observer for Recorder {
+    fn plan(&mut self, lines: &[String]) {
+        assert_eq!(self.steps, 0, "the plan comes before the first step");
+        self.plan = lines.to_vec();
+    }
+    fn step(&mut self, _result: &crossram_scenario::StepResult) {
+        self.steps += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_live_run_plans_first_prefixes_names_and_leaves_nothing_behind() {
+    use crossram_client::Product;
+    let playbook = Playbook::parse("seed", builtin::SEED).unwrap();
+    let target = LiveLike(InProcess::start().await.unwrap());
+    let mut recorder = Recorder::default();
+    let report = runner::run(&playbook, &target, &mut recorder)
+        .await
+        .unwrap();
+    assert!(report.passed, "{}", failures(&report));
+    assert_eq!(recorder.plan.len(), report.steps.len());
+    assert!(
+        recorder
+            .plan
+            .iter()
+            .any(|l| l.contains("console:switch-role"))
+    );
+
+    // The role session's ARN carried the run id (the seed checks it), and cleanup removed
+    // every user, role and instance the run created.
+    let a = target
+        .client(target.account("a").unwrap().root.clone())
+        .unwrap();
+    let b = target
+        .client(target.account("b").unwrap().root.clone())
+        .unwrap();
+    let roles = a
+        .call::<&str, &str>(Product::Ram, "ListRoles", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        roles["Roles"]["Role"].as_array().map(Vec::len),
+        Some(0),
+        "{roles}"
+    );
+    let users = b
+        .call::<&str, &str>(Product::Ram, "ListUsers", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        users["Users"]["User"].as_array().map(Vec::len),
+        Some(0),
+        "{users}"
+    );
+    let instances = a
+        .call(
+            Product::Ecs,
+            "DescribeInstances",
+            &[("RegionId", "cn-hangzhou")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(instances["TotalCount"], 0, "{instances}");
+    // The audit trail shows the prefixed names.
+    let events = format!("{:?}", target.0.engine().audit_events("12345678"));
+    assert!(events.contains("crtest01-Alice"), "{events}");
+}
