@@ -28,7 +28,8 @@ use crossram_scenario::{Playbook, Target, builtin};
 /// `crossram run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// The playbook (TOML). Without it, the built-in seed playbook.
+    /// The playbook (a TOML file, or the name of a built-in one such as `expiry`). Without
+    /// it, the built-in seed playbook.
     #[arg(value_name = "PLAYBOOK")]
     playbook: Option<PathBuf>,
     /// Where to run: `in-process`, `spawn`, or a URL (`live` for the public cloud).
@@ -95,7 +96,19 @@ async fn run_async(args: RunArgs) -> ExitCode {
         None => ("seed (built-in)".to_owned(), builtin::SEED.to_owned()),
         Some(path) => match std::fs::read_to_string(path) {
             Ok(t) => (path.display().to_string(), t),
-            Err(e) => return unusable(format!("cannot read {}: {e}", path.display())),
+            Err(e) => match path.to_str().and_then(builtin::get) {
+                // Not a file, but the name of a built-in playbook.
+                Some(t) if e.kind() == std::io::ErrorKind::NotFound => {
+                    (format!("{} (built-in)", path.display()), t.to_owned())
+                }
+                _ => {
+                    return unusable(format!(
+                        "cannot read {}: {e} (built-in playbooks: {})",
+                        path.display(),
+                        builtin::names()
+                    ));
+                }
+            },
         },
     };
     let playbook = match Playbook::parse(&source, &text) {

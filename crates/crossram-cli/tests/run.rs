@@ -91,6 +91,26 @@ fn the_built_in_seed_passes_in_process() {
 }
 
 #[test]
+fn built_in_playbooks_run_by_name() {
+    let report = json_run(&["expiry"], 0);
+    assert_eq!(report["playbook"], "expiry");
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["action"] == "clock:+899s")
+    );
+    let out = crossram(&["run", "no-such-playbook"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("built-in playbooks: seed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_seed_file_passes_on_a_spawned_server() {
     let report = json_run(&["scenarios/seed.toml", "--target", "spawn"], 0);
     assert_eq!(report["passed"], true);
