@@ -25,7 +25,7 @@ impl<W: Write> TableObserver<W> {
         let _ = writeln!(self.out, "playbook {playbook} on {target}");
         let _ = writeln!(
             self.out,
-            "{:<4} {:<14} {:<26} {:<28} {:<28} {:>6}  step",
+            "{:<4} {:<14} {:<31} {:<28} {:<28} {:>6}  step",
             "", "actor", "action", "expected", "got", "ms"
         );
     }
@@ -70,7 +70,7 @@ impl<W: Write> Observer for TableObserver<W> {
         let mark = if r.passed { "ok" } else { "FAIL" };
         let _ = writeln!(
             self.out,
-            "{mark:<4} {:<14} {:<26} {:<28} {:<28} {:>6}  {}",
+            "{mark:<4} {:<14} {:<31} {:<28} {:<28} {:>6}  {}",
             r.actor, r.action, r.expected, r.outcome, r.milliseconds, r.name
         );
         if let Some(by) = &r.decided_by {
