@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod load;
 mod policy;
 mod run;
 mod serve;
@@ -19,6 +20,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Load-test an emulator: signed requests over keep-alive connections, throughput and
+    /// latency percentiles.
+    Load(load::LoadArgs),
     /// Work with RAM policy documents.
     Policy(policy::PolicyArgs),
     /// Play a playbook (the built-in seed by default) and prove every step.
@@ -30,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Load(args) => load::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::run(args),

@@ -53,6 +53,11 @@ pub(crate) struct ServeArgs {
     /// Where the world is kept: `memory` or `file:DIR`.
     #[arg(long, default_value = "memory")]
     store: String,
+    /// Engine settings (TOML): `[limits]` overrides any of the limits table (e.g.
+    /// `roles_per_account = 100000`), and `assume_role_rate_limit`, `ecs_transition_ms`,
+    /// `console_session_secs`, `audit_capacity` at the top level.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Log format (logs go to stderr; filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -94,6 +99,42 @@ impl WorldAccount {
             access_key_secret: Secret::new(self.access_key_secret.clone()),
         }
     }
+}
+
+/// The `--config` file: engine settings that differ from the real service's defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    #[serde(default)]
+    limits: Option<crossram_core::limits::Limits>,
+    assume_role_rate_limit: Option<u32>,
+    ecs_transition_ms: Option<i64>,
+    console_session_secs: Option<i64>,
+    audit_capacity: Option<usize>,
+}
+
+/// The engine configuration: defaults, overridden by `--config`.
+fn engine_config(path: Option<&Path>) -> anyhow::Result<EngineConfig> {
+    let mut config = EngineConfig::default();
+    let Some(path) = path else {
+        return Ok(config);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let file: SettingsFile = toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid config file", path.display()))?;
+    if let Some(limits) = file.limits {
+        config.limits = limits;
+    }
+    config.assume_role_rate_limit = file
+        .assume_role_rate_limit
+        .or(config.assume_role_rate_limit);
+    config.ecs_transition_ms = file.ecs_transition_ms.unwrap_or(config.ecs_transition_ms);
+    config.console_session_secs = file
+        .console_session_secs
+        .unwrap_or(config.console_session_secs);
+    config.audit_capacity = file.audit_capacity.unwrap_or(config.audit_capacity);
+    Ok(config)
 }
 
 /// The seed's two accounts.
@@ -210,7 +251,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock: clock.clone(),
         ids: Arc::new(RandomIds),
     };
-    let engine = Engine::open(store, env, EngineConfig::default())
+    let config = engine_config(args.config.as_deref())?;
+    let engine = Engine::open(store, env, config)
         .await
         .context("cannot open the engine")?;
     let dir = files_dir(&args.store);

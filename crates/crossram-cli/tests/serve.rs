@@ -277,3 +277,84 @@ fn tls_addr_without_a_certificate_is_a_usage_error() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+/// Runs `crossram load` and returns (exit code, stdout).
+fn load(addr: &str, world: &str, action: &str, connections: &str, requests: &str) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args([
+            "load",
+            "--endpoint",
+            &format!("http://{addr}"),
+            "--world",
+            world,
+        ])
+        .args([
+            "--action",
+            action,
+            "--connections",
+            connections,
+            "--requests",
+            requests,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn load_reports_throughput_and_a_config_file_overrides_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[limits]\nroles_per_account = 5\n").unwrap();
+    let mut serve = Serve::start(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let addr = serve.line("listening on http://");
+    let world = serve.line("credentials: ");
+
+    // AssumeRole (its set-up creates one role) over 4 connections: every request answered 200.
+    let (code, out) = load(&addr, &world, "assume-role", "4", "200");
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["ok"], 200);
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["action"], "AssumeRole");
+    assert!(report["p99_us"].as_u64().unwrap() >= report["p50_us"].as_u64().unwrap());
+
+    // With 5 roles allowed and 1 taken, 4 of 10 CreateRole succeed and the run says so.
+    let (code, out) = load(&addr, &world, "create-role", "1", "10");
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (report["ok"].as_u64(), report["failed"].as_u64()),
+        (Some(4), Some(6))
+    );
+    assert!(
+        report["first_failure"]
+            .as_str()
+            .unwrap()
+            .contains("LimitExceeded.Role")
+    );
+    assert!(serve.terminate().success());
+}
+
+#[test]
+fn an_unknown_setting_in_the_config_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[limits]\nrole_per_account = 5\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("role_per_account"), "{err}");
+}
