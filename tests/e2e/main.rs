@@ -3,7 +3,10 @@
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
+    clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "test code: a failed unwrap is a failed assertion"
 )]
 
+mod client;
 mod sdk;

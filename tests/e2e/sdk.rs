@@ -50,7 +50,10 @@ fn python_sdks_play_the_seed_flow() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.contains("\"ok\": false")).collect();
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"ok\": false"))
+        .collect();
     assert!(
         out.status.success() && failed.is_empty(),
         "SDK checks failed:\n{}\n--- all checks ---\n{stdout}\n--- stderr ---\n{}",
@@ -59,7 +62,10 @@ fn python_sdks_play_the_seed_flow() {
     );
     // Every flavour ran.
     for flavour in ["py-tea-v3", "py-tea-v2", "py-core", "py-cred-rra"] {
-        assert!(stdout.contains(&format!("\"flavour\": \"{flavour}\"")), "{flavour} did not run:\n{stdout}");
+        assert!(
+            stdout.contains(&format!("\"flavour\": \"{flavour}\"")),
+            "{flavour} did not run:\n{stdout}"
+        );
     }
     let status = served.terminate(Duration::from_secs(10)).unwrap();
     assert!(status.success(), "crossram serve exited with {status}");

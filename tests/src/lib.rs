@@ -57,7 +57,8 @@ pub fn sdk_python() -> Result<PathBuf, String> {
     std::fs::create_dir_all(workspace_root().join("target")).map_err(|e| e.to_string())?;
     let lock = File::create(workspace_root().join("target").join("sdk-venv.lock"))
         .map_err(|e| e.to_string())?;
-    lock.lock().map_err(|e| format!("cannot lock the venv: {e}"))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the venv: {e}"))?;
     let python = venv.join("bin").join("python");
     let marker = venv.join(".crossram-installed");
     let wanted = PYTHON_SDKS.join("\n");
@@ -66,14 +67,22 @@ pub fn sdk_python() -> Result<PathBuf, String> {
     }
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(PYTHON_SDKS))?;
     std::fs::write(&marker, wanted).map_err(|e| e.to_string())?;
     Ok(python)
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -108,6 +117,10 @@ impl Served {
         let mut child = Command::new(crossram_bin()?)
             .arg("serve")
             .args(args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

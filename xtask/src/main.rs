@@ -30,7 +30,14 @@ fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--check"])?;
     run(
         "cargo",
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     run_env(

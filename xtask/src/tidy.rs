@@ -16,7 +16,12 @@ mod tests {
         ("crossram-engine", &["crossram-core", "crossram-store"]),
         (
             "crossram-server",
-            &["crossram-core", "crossram-store", "crossram-wire", "crossram-engine"],
+            &[
+                "crossram-core",
+                "crossram-store",
+                "crossram-wire",
+                "crossram-engine",
+            ],
         ),
         ("crossram-client", &["crossram-wire"]),
         (
@@ -93,7 +98,11 @@ mod tests {
                 }
             }
         }
-        assert!(violations.is_empty(), "forbidden edges:\n{}", violations.join("\n"));
+        assert!(
+            violations.is_empty(),
+            "forbidden edges:\n{}",
+            violations.join("\n")
+        );
     }
 
     #[test]
@@ -111,7 +120,11 @@ mod tests {
     #[test]
     fn every_rust_file_starts_with_a_doc_comment() {
         let mut missing = Vec::new();
-        let mut stack = vec![root().join("crates"), root().join("xtask"), root().join("tests")];
+        let mut stack = vec![
+            root().join("crates"),
+            root().join("xtask"),
+            root().join("tests"),
+        ];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -128,6 +141,10 @@ mod tests {
             }
         }
         missing.sort();
-        assert!(missing.is_empty(), "files without a `//!` header:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "files without a `//!` header:\n{}",
+            missing.join("\n")
+        );
     }
 }

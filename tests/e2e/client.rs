@@ -1,44 +1,50 @@
-//! Every typed call end to end against a running emulator (`crossram serve`).
-//!
-//! Runs when `CROSSRAM_CLIENT_E2E_ENDPOINT` names the emulator (e.g. `http://127.0.0.1:8080`)
-//! and `ALIBABA_CLOUD_ACCESS_KEY_ID` / `ALIBABA_CLOUD_ACCESS_KEY_SECRET` hold an account's root
-//! key (printed by `crossram serve` at start-up); otherwise the test returns at once and says
-//! so. It creates uniquely named entities and deletes them again.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed unwrap is a failed assertion"
-)]
+//! Every typed call of crossram-client end to end against `crossram serve` (a child process on
+//! loopback, HTTP and HTTPS), with V1 and V3 signatures: the client, unchanged, against the
+//! emulator.
 
 use std::time::Duration;
+
+use crossram_tests::Served;
 
 use crossram_client::api::ecs::*;
 use crossram_client::api::ram::*;
 use crossram_client::api::sts::AssumeRoleRequest;
 use crossram_client::{
-    Client, Credentials, CredentialsProvider, EnvProvider, NonceSource, Product, RandomNonce,
-    SignatureVersion,
+    Client, Credentials, CredentialsProvider, NonceSource, Product, RandomNonce, SignatureVersion,
 };
 
-fn endpoint() -> Option<String> {
-    let e = std::env::var("CROSSRAM_CLIENT_E2E_ENDPOINT")
-        .ok()
-        .filter(|v| !v.is_empty());
-    if e.is_none() {
-        eprintln!(
-            "e2e test not run: set CROSSRAM_CLIENT_E2E_ENDPOINT and root keys in ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET"
-        );
-    }
-    e
+const A_AK: &str = "LTAI5tClientE2E00001";
+const A_SK: &str = "client-e2e-root-secret-0000001";
+
+/// A fresh emulator with one account whose root key is [`A_AK`].
+fn emulator() -> (Served, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world.toml");
+    std::fs::write(
+        &world,
+        format!(
+            "[[account]]\nid = \"11223344\"\nalias = \"company-a\"\naccess_key_id = \"{A_AK}\"\naccess_key_secret = \"{A_SK}\"\n"
+        ),
+    )
+    .unwrap();
+    let served = Served::start(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-addr",
+        "127.0.0.1:0",
+        "--tls-self-signed",
+        "--world",
+        world.to_str().unwrap(),
+    ])
+    .unwrap();
+    let url = format!("http://{}", served.http);
+    (served, url)
 }
 
 fn client(url: &str, signature: SignatureVersion) -> Client {
     Client::builder()
         .endpoint(url)
-        .credentials(EnvProvider::new())
+        .credentials(Credentials::new(A_AK, A_SK))
         .signature(signature)
         .build()
         .unwrap()
@@ -65,7 +71,7 @@ async fn wait_for_status(c: &Client, region: &str, id: &str, status: &str) {
 
 #[tokio::test]
 async fn every_call_against_the_emulator() {
-    let Some(url) = endpoint() else { return };
+    let (_served, url) = emulator();
     for signature in [SignatureVersion::V1, SignatureVersion::V3] {
         tour(&url, signature).await;
     }
@@ -521,21 +527,12 @@ fn rand_suffix() -> u32 {
 }
 
 /// Over the emulator's HTTPS listener, configured through `ClientConfig` (extra root CA), a
-/// RAM user's RamRoleArn credentials are assumed and used. Runs when
-/// `CROSSRAM_CLIENT_E2E_TLS_ENDPOINT` (e.g. `https://127.0.0.1:8443`) and
-/// `CROSSRAM_CLIENT_E2E_CA` (the CA file `crossram serve --tls-self-signed` prints) are set too.
+/// RAM user's RamRoleArn credentials are assumed and used.
 #[tokio::test]
 async fn role_credentials_over_https_from_settings() {
-    let (Some(url), Ok(tls), Ok(ca)) = (
-        endpoint(),
-        std::env::var("CROSSRAM_CLIENT_E2E_TLS_ENDPOINT"),
-        std::env::var("CROSSRAM_CLIENT_E2E_CA"),
-    ) else {
-        eprintln!(
-            "https e2e test not run: set CROSSRAM_CLIENT_E2E_TLS_ENDPOINT and CROSSRAM_CLIENT_E2E_CA too"
-        );
-        return;
-    };
+    let (served, url) = emulator();
+    let tls = format!("https://{}", served.https.as_deref().unwrap());
+    let ca = served.ca.as_deref().unwrap().to_str().unwrap().to_owned();
     let root = client(&url, SignatureVersion::V3);
     let uid = root.sts().get_caller_identity().await.unwrap().account_id;
     let sfx = format!("{:x}", rand_suffix());
@@ -629,7 +626,7 @@ async fn role_credentials_over_https_from_settings() {
 /// message quotes the string to sign, security token included) does not leak the token.
 #[tokio::test]
 async fn emulator_errors_decode_without_leaking_secrets() {
-    let Some(url) = endpoint() else { return };
+    let (_served, url) = emulator();
     for signature in [SignatureVersion::V1, SignatureVersion::V3] {
         let root = client(&url, signature);
         let e = root
@@ -643,7 +640,7 @@ async fn emulator_errors_decode_without_leaking_secrets() {
         assert_eq!(e.status(), Some(404));
         assert!(!e.request_id().unwrap().is_empty());
 
-        let good = EnvProvider::new().credentials().await.unwrap();
+        let good = Credentials::new(A_AK, A_SK);
         let forged = root.with_credentials(
             Credentials::new(good.access_key_id.clone(), "not-the-secret")
                 .with_security_token("FAKE-TOKEN-VALUE-0123456789"),
@@ -675,7 +672,7 @@ async fn ram_role_arn_refreshes_against_the_emulator() {
     use crossram_client::{Clock, ManualClock, RamRoleArnProvider, SystemClock};
     use std::sync::Arc;
 
-    let Some(url) = endpoint() else { return };
+    let (_served, url) = emulator();
     let root = client(&url, SignatureVersion::V1);
     let uid = root.sts().get_caller_identity().await.unwrap().account_id;
     let sfx = format!("{:x}", rand_suffix());
