@@ -186,13 +186,21 @@ pub(crate) fn check(
         };
         let eval = policy::authorize(&request, &named, session);
         if eval.decision != Decision::Allow {
-            return Err(denied(caller, action, resource, &eval, style, None));
+            let scope = match caller {
+                Caller::RoleSession(s) if s.session_policy.is_some() => {
+                    "the role's policies and the session policy"
+                }
+                Caller::RoleSession(_) => "the role's policies",
+                _ => "the caller's policies",
+            };
+            return Err(denied(caller, action, resource, &eval, style, None, scope));
         }
     }
     Ok(())
 }
 
-/// The error for a refused request, with `AccessDeniedDetail` naming what decided.
+/// The error for a refused request, with `AccessDeniedDetail` naming what decided: `scope`
+/// says whose policies were asked (the caller's, the role's, a trust policy).
 pub(crate) fn denied(
     caller: &Caller,
     action: &str,
@@ -200,6 +208,7 @@ pub(crate) fn denied(
     eval: &Evaluation,
     style: DenyStyle,
     message: Option<&str>,
+    scope: &str,
 ) -> ApiError {
     let deciding: Vec<String> = eval
         .matched
@@ -209,9 +218,9 @@ pub(crate) fn denied(
     let (kind, policy_type) = match eval.decision {
         Decision::ExplicitDeny => (
             "ExplicitDeny",
-            format!("explicit Deny in {}", deciding.join(", ")),
+            format!("{scope}: explicit Deny in {}", deciding.join(", ")),
         ),
-        _ => ("ImplicitDeny", "no policy allows it".to_owned()),
+        _ => ("ImplicitDeny", format!("{scope}: no statement allows it")),
     };
     let detail = AccessDeniedDetail {
         auth_action: action.to_owned(),

@@ -28,6 +28,47 @@ impl Clock for SystemClock {
     }
 }
 
+/// The machine's clock plus an offset that only grows: for an emulator whose time a test or a
+/// playbook moves forward (`crossram serve --clock-control`, the in-process target) while
+/// everything else keeps ticking in real time. Reads the system time through [`SystemClock`].
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_nanos: AtomicU64,
+}
+
+impl OffsetClock {
+    /// A clock showing the system time (offset zero).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `by`. The offset saturates at about 584 years.
+    pub fn advance(&self, by: std::time::Duration) {
+        let delta = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        // The closure always returns Some, so the update cannot fail.
+        let _ = self
+            .offset_nanos
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(delta))
+            });
+    }
+
+    /// How far ahead of the system time the clock is.
+    pub fn offset(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        let system = SystemClock.now();
+        time::Duration::try_from(self.offset())
+            .ok()
+            .and_then(|offset| system.checked_add(offset))
+            .unwrap_or(system)
+    }
+}
+
 /// A clock that only moves when told to: for tests and for playbooks that step through expiry.
 #[derive(Debug)]
 pub struct ManualClock {
@@ -169,5 +210,44 @@ impl Default for Env {
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_clock_follows_the_system_clock_plus_its_offset() {
+        let clock = OffsetClock::new();
+        assert_eq!(clock.offset(), std::time::Duration::ZERO);
+        let before = SystemClock.now();
+        let shown = clock.now();
+        let after = SystemClock.now();
+        assert!(
+            before <= shown && shown <= after,
+            "{before} {shown} {after}"
+        );
+
+        clock.advance(std::time::Duration::from_secs(900));
+        clock.advance(std::time::Duration::from_millis(500));
+        assert_eq!(clock.offset(), std::time::Duration::from_millis(900_500));
+        let before = SystemClock.now();
+        let shown = clock.now();
+        let after = SystemClock.now();
+        let ahead = time::Duration::milliseconds(900_500);
+        assert!(
+            before + ahead <= shown && shown <= after + ahead,
+            "{before} {shown} {after}"
+        );
+    }
+
+    #[test]
+    fn offset_clock_saturates_instead_of_wrapping() {
+        let clock = OffsetClock::new();
+        clock.advance(std::time::Duration::from_secs(u64::MAX));
+        clock.advance(std::time::Duration::from_secs(1));
+        assert_eq!(clock.offset(), std::time::Duration::from_nanos(u64::MAX));
+        assert!(clock.now() > SystemClock.now() + time::Duration::days(365 * 500));
     }
 }

@@ -34,5 +34,5 @@ pub use api::{
 pub use audit::AuditEvent;
 pub use config::{EngineConfig, LockoutPolicy};
 pub use engine::{Engine, OpenError};
-pub use env::{Clock, Env, IdGen, ManualClock, RandomIds, SeededIds, SystemClock};
+pub use env::{Clock, Env, IdGen, ManualClock, OffsetClock, RandomIds, SeededIds, SystemClock};
 pub use secret::Secret;

@@ -171,10 +171,11 @@ pub(crate) fn assume_role(
     };
     let eval = policy::authorize_assume_role(&request, &named, caller_session_named, trust);
     if eval.decision != Decision::Allow {
-        let (side, message) = if eval.caller.decision != Decision::Allow {
-            (&eval.caller, IDENTITY_DENIED)
+        let trust_scope = format!("the trust policy of role {role_name}");
+        let (side, message, scope) = if eval.caller.decision != Decision::Allow {
+            (&eval.caller, IDENTITY_DENIED, "the caller's own policies")
         } else {
-            (&eval.trust, TRUST_DENIED)
+            (&eval.trust, TRUST_DENIED, trust_scope.as_str())
         };
         return Err(authz::denied(
             caller,
@@ -183,6 +184,7 @@ pub(crate) fn assume_role(
             side,
             DenyStyle::Ram,
             Some(message),
+            scope,
         ));
     }
 

@@ -400,6 +400,14 @@ async fn the_seed_playbook_plays_out_as_on_the_real_service() {
         "{}",
         err.message()
     );
+    let detail = err.denial().unwrap();
+    assert_eq!(detail.no_permission_type, "ImplicitDeny");
+    assert!(
+        detail
+            .policy_type
+            .starts_with("the trust policy of role ecs-admin"),
+        "{detail:?}"
+    );
     // The session issued before the edit lives on until it expires (as on the real service).
     ok(
         &w,
