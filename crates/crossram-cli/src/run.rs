@@ -3,9 +3,10 @@
 //! contract).
 //!
 //! Targets: `in-process` (default: the emulator in this process, no sockets), `spawn` (a child
-//! `crossram serve` on a free loopback port), or a URL (`live` for the public Alibaba Cloud
-//! endpoints), with the root keys of A and B from `CROSSRAM_A_ACCESS_KEY_ID`,
-//! `CROSSRAM_A_ACCESS_KEY_SECRET`, `CROSSRAM_B_ACCESS_KEY_ID`, `CROSSRAM_B_ACCESS_KEY_SECRET`.
+//! `crossram serve --clock-control` on a free loopback port; both of these can move the clock),
+//! or a URL (`live` for the public Alibaba Cloud endpoints), with the root keys of A and B from
+//! `CROSSRAM_A_ACCESS_KEY_ID`, `CROSSRAM_A_ACCESS_KEY_SECRET`, `CROSSRAM_B_ACCESS_KEY_ID`,
+//! `CROSSRAM_B_ACCESS_KEY_SECRET`.
 //!
 //! Output: a table as steps run and a summary, or with `--report json` one JSON object on
 //! stdout (a `steps` array: name, actor, action, expected, outcome, passed, milliseconds);

@@ -1,10 +1,14 @@
 //! `crossram serve`: the emulator over HTTP (and HTTPS), for official SDKs and scripts.
 //!
-//! Start-up: open the store, open the engine on the system clock, add the accounts of the world
+//! Start-up: open the store, open the engine on the system clock (see `--clock-control`), add the accounts of the world
 //! file that the store lacks (or, without `--world`, the seed's two accounts with fresh root
 //! keys, printed and written to a credentials file in the world-file format), then bind and
 //! print `listening on http://ADDR` (and `ca certificate: PATH`, `listening on https://ADDR`).
 //! SIGINT/SIGTERM stop it cleanly with exit status 0.
+//!
+//! `--clock-control` (a crossram extension, for tests only) runs the engine on an
+//! [`OffsetClock`] and serves `GET`/`POST /crossram/clock` (`{"AdvanceSeconds": N}`), which moves
+//! the emulator's time forward: sessions expire, and the timestamp window moves with it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,10 +18,10 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use crossram_engine::env::ALNUM;
 use crossram_engine::{
-    AccountSeed, Caller, Clock, Engine, EngineConfig, Env, IdGen as _, RandomIds, Secret,
-    SystemClock,
+    AccountSeed, Caller, Clock, Engine, EngineConfig, Env, IdGen as _, OffsetClock, RandomIds,
+    Secret, SystemClock,
 };
-use crossram_server::{AppState, ServeConfig, TlsIdentity, TlsListen};
+use crossram_server::{AppState, ServeConfig, Settings, TlsIdentity, TlsListen};
 use serde::{Deserialize, Serialize};
 
 /// Log output format.
@@ -58,6 +62,11 @@ pub(crate) struct ServeArgs {
     /// `console_session_secs`, `audit_capacity` at the top level.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// For tests only (a crossram extension): let anyone who reaches the port move the
+    /// emulator's clock forward with `POST /crossram/clock` and `{"AdvanceSeconds": N}` (`GET`
+    /// reads it). Requests must then be stamped with the moved time. Off by default.
+    #[arg(long)]
+    clock_control: bool,
     /// Log format (logs go to stderr; filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -246,7 +255,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = crossram_store::open(&args.store)
         .await
         .with_context(|| format!("cannot open the store {:?}", args.store))?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let offset_clock = args.clock_control.then(|| Arc::new(OffsetClock::new()));
+    let clock: Arc<dyn Clock> = match &offset_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
     let env = Env {
         clock: clock.clone(),
         ids: Arc::new(RandomIds),
@@ -315,7 +328,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut config = ServeConfig::http(args.addr);
     config.tls = tls;
-    let state = AppState::new(engine, clock);
+    let state = match offset_clock {
+        Some(c) => {
+            eprintln!(
+                "crossram serve: clock control is on (for tests only): POST /crossram/clock moves time"
+            );
+            AppState::with_clock_control(engine, c, Settings::default())
+        }
+        None => AppState::new(engine, clock),
+    };
     crossram_server::serve(config, state).await?;
     Ok(())
 }

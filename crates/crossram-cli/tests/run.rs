@@ -1,5 +1,6 @@
 //! `crossram run` end to end: the built-in seed playbook and every playbook under `scenarios/`
-//! on the in-process and spawn targets, the JSON and JUnit reports, and the exit statuses
+//! on the in-process and spawn targets (the clock playbooks too), the refusal of a clock
+//! playbook on a URL target, the JSON and JUnit reports, and the exit statuses
 //! (0 all steps passed, 1 a step did not, 2 unusable input).
 
 #![allow(
@@ -131,25 +132,43 @@ fn every_playbook_passes_in_process() {
 }
 
 #[test]
-fn every_playbook_passes_on_spawn_or_is_refused_for_a_missing_capability() {
+fn every_playbook_passes_on_spawn() {
+    let mut clock_playbooks = 0;
     for file in playbooks() {
-        let text_of = std::fs::read_to_string(&file).unwrap();
         let path = file.to_str().unwrap();
-        if text_of.contains("requires = [\"clock\"]") {
-            // A spawned server runs on the machine's clock: the runner must refuse, not skip.
-            let out = crossram(&["run", path, "--target", "spawn", "--report", "json"]);
-            assert_eq!(out.status.code(), Some(2), "{path}");
-            assert!(
-                text(&out.stderr).contains("`clock` capability"),
-                "{}",
-                text(&out.stderr)
-            );
-            assert!(out.stdout.is_empty());
-        } else {
-            let report = json_run(&[path, "--target", "spawn"], 0);
-            assert_eq!(report["passed"], true, "{path}");
+        let report = json_run(&[path, "--target", "spawn"], 0);
+        assert_eq!(report["passed"], true, "{path}");
+        assert!(
+            report["target"]
+                .as_str()
+                .unwrap()
+                .starts_with("spawn http://127.0.0.1:"),
+            "{report}"
+        );
+        // Playbooks that move the clock move the child's (`crossram serve --clock-control`).
+        let steps = report["steps"].as_array().unwrap();
+        if steps
+            .iter()
+            .any(|s| s["action"].as_str().unwrap().starts_with("clock:"))
+        {
+            clock_playbooks += 1;
+            assert!(steps.iter().all(|s| s["passed"] == true), "{path}");
         }
     }
+    assert!(clock_playbooks >= 1, "expiry.toml moves the clock");
+}
+
+#[test]
+fn expiry_by_name_passes_on_spawn() {
+    let report = json_run(&["expiry", "--target", "spawn"], 0);
+    let steps = report["steps"].as_array().unwrap();
+    let expired: Vec<&Value> = steps
+        .iter()
+        .filter(|s| s["outcome"] == "InvalidSecurityToken.Expired")
+        .collect();
+    assert_eq!(expired.len(), 2, "{report}");
+    assert!(expired.iter().all(|s| s["passed"] == true));
+    assert!(steps.iter().any(|s| s["action"] == "clock:+899s"));
 }
 
 #[test]
@@ -275,8 +294,31 @@ fn the_seed_passes_against_a_url_with_keys_from_the_environment() {
         )
         .output()
         .unwrap();
+    // Any other endpoint cannot move its clock: a playbook that needs it is refused, not run.
+    let refused = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["run", "expiry", "--target", &url, "--report", "json"])
+        .current_dir(root())
+        .env("CROSSRAM_A_ACCESS_KEY_ID", "LTAIurltestA0000000001")
+        .env(
+            "CROSSRAM_A_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-a",
+        )
+        .env("CROSSRAM_B_ACCESS_KEY_ID", "LTAIurltestB0000000001")
+        .env(
+            "CROSSRAM_B_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-b",
+        )
+        .output()
+        .unwrap();
     drop(server);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("`clock` capability"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(refused.stdout.is_empty());
     let stdout = text(&out.stdout);
     assert!(!stdout.contains("url-test-secret"), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();

@@ -97,15 +97,28 @@ impl Drop for Serve {
     }
 }
 
-/// One HTTP/1.1 exchange over a fresh connection: (status, body).
+/// One HTTP/1.1 GET over a fresh connection: (status, body).
 fn http_get(addr: &str, target: &str) -> (u16, String) {
+    http(addr, "GET", target, None)
+}
+
+/// One HTTP/1.1 exchange over a fresh connection, with an optional JSON body: (status, body).
+fn http(addr: &str, method: &str, target: &str, json: Option<&str>) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
+    let body = json.unwrap_or("");
+    let content = match json {
+        Some(b) => format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ),
+        None => String::new(),
+    };
     write!(
         stream,
-        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\n{content}Connection: close\r\n\r\n{body}"
     )
     .unwrap();
     let mut answer = String::new();
@@ -130,7 +143,12 @@ fn now_unix() -> i64 {
 }
 
 fn signed_query(key_id: &str, secret: &str, nonce: &str) -> String {
-    let timestamp = crossram_wire::format_timestamp(now_unix());
+    signed_query_at(key_id, secret, nonce, now_unix())
+}
+
+/// A signed GetCallerIdentity stamped with `unix` seconds.
+fn signed_query_at(key_id: &str, secret: &str, nonce: &str, unix: i64) -> String {
+    let timestamp = crossram_wire::format_timestamp(unix);
     let parts = crossram_wire::sign_v1(&crossram_wire::SignInput {
         method: "GET",
         host: "127.0.0.1",
@@ -208,6 +226,72 @@ fn serve_prints_credentials_answers_and_stops_on_sigterm() {
     let (status, body) = http_get(&addr, &signed_query(&key_id, &secret, "cli-test-2"));
     assert_eq!(status, 200, "{body}");
     assert!(again.terminate().success());
+}
+
+/// Whether the `Now` of a `/crossram/clock` answer is within two seconds of `unix`.
+fn clock_near(body: &str, unix: i64) -> bool {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let now = v["Now"].as_str().unwrap();
+    (unix - 2..=unix + 2).any(|t| crossram_wire::format_timestamp(t) == now)
+}
+
+#[test]
+fn clock_control_is_off_by_default_and_moves_time_when_on() {
+    let help = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(help.contains("--clock-control"), "{help}");
+    assert!(help.contains("For tests only"), "{help}");
+
+    // Off by default: the path is unknown, like any other.
+    let mut plain = Serve::start(&[]);
+    let addr = plain.line("listening on http://");
+    for (method, body) in [("GET", None), ("POST", Some(r#"{"AdvanceSeconds": 60}"#))] {
+        let (status, answer) = http(&addr, method, "/crossram/clock", body);
+        assert_eq!(status, 404, "{answer}");
+        assert!(
+            answer.contains("\"Code\":\"InvalidAction.NotFound\""),
+            "{answer}"
+        );
+    }
+    assert!(plain.terminate().success());
+
+    // On: an hour later for the emulator, and requests must be stamped an hour ahead.
+    let mut serve = Serve::start(&["--clock-control"]);
+    let account_a = serve.line("account 11223344 (company-a): ");
+    let key_id = key_of(&account_a, "access_key_id");
+    let secret = key_of(&account_a, "access_key_secret");
+    let addr = serve.line("listening on http://");
+    let (status, answer) = http_get(&addr, "/crossram/clock");
+    assert_eq!(status, 200, "{answer}");
+    assert!(clock_near(&answer, now_unix()), "{answer}");
+    let (status, answer) = http(
+        &addr,
+        "POST",
+        "/crossram/clock",
+        Some(r#"{"AdvanceSeconds": 3600}"#),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(clock_near(&answer, now_unix() + 3600), "{answer}");
+    let (status, answer) = http_get(&addr, &signed_query(&key_id, &secret, "clock-1"));
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains("\"Code\":\"InvalidTimeStamp.Expired\""),
+        "{answer}"
+    );
+    let ahead = signed_query_at(&key_id, &secret, "clock-2", now_unix() + 3600);
+    let (status, answer) = http_get(&addr, &ahead);
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = http(
+        &addr,
+        "POST",
+        "/crossram/clock",
+        Some(r#"{"AdvanceSeconds": 0}"#),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(serve.terminate().success());
 }
 
 #[test]

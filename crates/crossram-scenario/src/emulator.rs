@@ -22,7 +22,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::inprocess::{InProcess, OffsetClock};
-use crate::target::{HttpEndpoint, Target, TargetError};
+use crate::target::{EngineClock, HttpEndpoint, Target, TargetError};
 
 /// The console password the seed gives Alice (the default password policy wants at least 8
 /// characters, so not the document's `123456`).
@@ -95,7 +95,7 @@ impl Emulator {
             endpoint: Endpoint::url(&url).map_err(|e| TargetError::Start(e.to_string()))?,
             console_url: Some(url),
             transport: Arc::new(transport),
-            clock,
+            clock: Arc::new(EngineClock(clock)),
         };
         Ok(Self {
             inner,

@@ -1,69 +1,30 @@
 //! The `in-process` target: the emulator in this process, no sockets.
 //!
 //! The engine runs on a memory store with an [`OffsetClock`] (system time plus an offset that
-//! playbooks move forward); the client's [`Transport`] hands each signed request to the
-//! server's axum router with `tower::ServiceExt::oneshot`, so every byte still goes through
-//! parsing, signature checks, authorization and rendering exactly as over TCP.
+//! playbooks move forward), which the server and the clients read too; the client's
+//! [`Transport`] hands each signed request to the server's axum router with
+//! `tower::ServiceExt::oneshot`, so every byte still goes through parsing, signature checks,
+//! authorization and rendering exactly as over TCP.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Router;
 use bytes::Bytes;
 use crossram_client::{
     Client, Credentials, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
 };
-use crossram_engine::{AccountSeed, Engine, EngineConfig, Env, RandomIds, Secret, SystemClock};
+use crossram_engine::{AccountSeed, Engine, EngineConfig, Env, RandomIds, Secret};
 use http_body_util::{BodyExt as _, Full};
 use serde_json::Value;
-use time::OffsetDateTime;
 use tower::ServiceExt as _;
 
+pub use crossram_engine::OffsetClock;
+
 use crate::playbook::Capability;
-use crate::target::{CallError, HttpEndpoint, Target, TargetAccount, TargetError};
-
-/// System time plus an adjustable offset: the engine, the server and the clients all read it,
-/// so moving it forward expires sessions without anyone sleeping, and request timestamps stay
-/// within the server's window.
-#[derive(Debug, Default)]
-pub struct OffsetClock {
-    offset_nanos: AtomicI64,
-}
-
-impl OffsetClock {
-    /// A clock showing the system time.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Moves the clock forward by `by` (backward for a negative duration).
-    pub fn advance(&self, by: time::Duration) {
-        let nanos = i64::try_from(by.whole_nanoseconds()).unwrap_or(i64::MAX);
-        self.offset_nanos.fetch_add(nanos, Ordering::SeqCst);
-    }
-
-    /// How far ahead of the system time the clock is.
-    pub fn offset(&self) -> time::Duration {
-        time::Duration::nanoseconds(self.offset_nanos.load(Ordering::SeqCst))
-    }
-
-    fn read(&self) -> OffsetDateTime {
-        crossram_engine::Clock::now(&SystemClock) + self.offset()
-    }
-}
-
-impl crossram_engine::Clock for OffsetClock {
-    fn now(&self) -> OffsetDateTime {
-        self.read()
-    }
-}
-
-impl crossram_client::Clock for OffsetClock {
-    fn now(&self) -> OffsetDateTime {
-        self.read()
-    }
-}
+use crate::target::{
+    CallError, EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward,
+};
 
 /// A [`Transport`] that calls the emulator's router directly.
 #[derive(Debug, Clone)]
@@ -224,7 +185,7 @@ impl InProcess {
                 .map_err(|e| TargetError::Start(e.to_string()))?,
             console_url: Some(IN_PROCESS_URL.to_owned()),
             transport: Arc::new(RouterTransport::new(router.clone())),
-            clock: clock.clone(),
+            clock: Arc::new(EngineClock(clock.clone())),
         };
         Ok(Self {
             engine,
@@ -290,7 +251,7 @@ impl Target for InProcess {
     }
 
     async fn advance_clock(&self, by: time::Duration) -> Result<(), TargetError> {
-        self.clock.advance(by);
+        self.clock.advance(forward(by)?);
         Ok(())
     }
 }

@@ -1,9 +1,13 @@
 //! The `spawn` target: a `crossram serve` child process on a free loopback port.
 //!
 //! The runner writes a world file (DESIGN.md's `--world` contract) with the seed's two
-//! accounts and fresh random root keys, starts `crossram serve --addr 127.0.0.1:0 --world FILE`,
-//! waits for its `listening on http://ADDR` line and talks to it over real TCP. The child is
-//! killed at teardown, and on drop if teardown was never called.
+//! accounts and fresh random root keys, starts `crossram serve --addr 127.0.0.1:0 --world FILE
+//! --clock-control`, waits for its `listening on http://ADDR` line and talks to it over real
+//! TCP. The child is killed at teardown, and on drop if teardown was never called.
+//!
+//! Moving the clock (`advance_clock`) is `POST /crossram/clock` on the child, then the same
+//! move of the [`OffsetClock`] that stamps this target's requests: both read the same machine
+//! clock, so requests stay inside the server's timestamp window.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -12,15 +16,18 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossram_client::{Client, Credentials, Endpoint, ReqwestTransport, SystemClock};
-use crossram_engine::IdGen as _;
+use bytes::Bytes;
+use crossram_client::{Client, Credentials, Endpoint, HttpRequest, ReqwestTransport};
+use crossram_engine::{IdGen as _, OffsetClock};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::inprocess::SEED_ACCOUNTS;
 use crate::playbook::Capability;
-use crate::target::{CallError, HttpEndpoint, Target, TargetAccount, TargetError};
+use crate::target::{
+    CallError, EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward,
+};
 
 /// How long the child may take to print its `listening on` line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,6 +38,8 @@ pub struct Spawned {
     child: Option<Child>,
     url: String,
     http: HttpEndpoint,
+    /// Stamps this target's requests; moved together with the child's clock.
+    clock: Arc<OffsetClock>,
     accounts: Vec<(String, TargetAccount)>,
     _dir: tempfile::TempDir,
 }
@@ -67,6 +76,7 @@ impl Spawned {
             .arg("127.0.0.1:0")
             .arg("--world")
             .arg(&world_path)
+            .arg("--clock-control")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -120,16 +130,18 @@ impl Spawned {
         }
         let url = format!("http://{addr}");
         let transport = ReqwestTransport::new().map_err(|e| start(e.to_string()))?;
+        let clock = Arc::new(OffsetClock::new());
         let http = HttpEndpoint {
             endpoint: Endpoint::url(&url).map_err(|e| start(e.to_string()))?,
             console_url: Some(url.clone()),
             transport: Arc::new(transport),
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(EngineClock(clock.clone())),
         };
         Ok(Self {
             child: Some(child),
             url,
             http,
+            clock,
             accounts,
             _dir: dir,
         })
@@ -138,6 +150,39 @@ impl Spawned {
     /// The child's URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// `POST /crossram/clock` on the child: moves its clock forward by `secs`, answers its new
+    /// time (`YYYY-MM-DDThh:mm:ssZ`).
+    async fn advance_child(&self, secs: u64) -> Result<String, TargetError> {
+        let fail = |m: String| TargetError::Call(format!("moving the clock of the child: {m}"));
+        let body = serde_json::json!({ "AdvanceSeconds": secs }).to_string();
+        let req = HttpRequest {
+            method: http::Method::POST,
+            url: format!("{}/crossram/clock", self.url),
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("accept".into(), "application/json".into()),
+            ],
+            body: Bytes::from(body),
+        };
+        let resp = self
+            .http
+            .transport
+            .send(req)
+            .await
+            .map_err(|e| fail(format!("transport error: {e}")))?;
+        let answer: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+            fail(format!(
+                "HTTP {} with a body that is not JSON: {e}",
+                resp.status
+            ))
+        })?;
+        let now = answer.get("Now").and_then(Value::as_str);
+        match now {
+            Some(now) if resp.status == 200 => Ok(now.to_owned()),
+            _ => Err(fail(format!("HTTP {}: {answer}", resp.status))),
+        }
     }
 }
 
@@ -148,7 +193,9 @@ impl Target for Spawned {
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {
-        [Capability::Console].into_iter().collect()
+        [Capability::Clock, Capability::Console]
+            .into_iter()
+            .collect()
     }
 
     fn account(&self, key: &str) -> Option<&TargetAccount> {
@@ -170,6 +217,22 @@ impl Target for Spawned {
         role: &str,
     ) -> Result<Value, CallError> {
         self.http.console_switch_role(session, account, role).await
+    }
+
+    async fn advance_clock(&self, by: time::Duration) -> Result<(), TargetError> {
+        let by = forward(by)?;
+        if by.subsec_nanos() != 0 {
+            return Err(TargetError::Unsupported(format!(
+                "move its clock by a fraction of a second ({by:?})"
+            )));
+        }
+        if by.is_zero() {
+            return Ok(());
+        }
+        let now = self.advance_child(by.as_secs()).await?;
+        self.clock.advance(by);
+        tracing::debug!(%now, offset = ?self.clock.offset(), "moved the clock of the spawned server");
+        Ok(())
     }
 
     async fn teardown(&mut self) -> Result<(), TargetError> {

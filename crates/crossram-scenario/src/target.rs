@@ -14,8 +14,26 @@ use crossram_client::{
     Client, Clock as ClientClock, Credentials, Endpoint, HttpRequest, Transport,
 };
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
 
 use crate::playbook::Capability;
+
+/// An emulator's clock as the clock that stamps client requests: clients of an emulator whose
+/// time moves must sign with the moved time, or the server's timestamp window refuses them.
+#[derive(Debug, Clone)]
+pub struct EngineClock(pub Arc<dyn crossram_engine::Clock>);
+
+impl ClientClock for EngineClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0.now()
+    }
+}
+
+/// `by` as a forward move: clocks of targets only move forward.
+pub fn forward(by: time::Duration) -> Result<std::time::Duration, TargetError> {
+    std::time::Duration::try_from(by)
+        .map_err(|_| TargetError::Unsupported(format!("move its clock backward ({by})")))
+}
 
 /// One of the two accounts of a target (`a`, the resource owner; `b`, the delegate).
 #[derive(Debug, Clone)]

@@ -89,7 +89,7 @@ async fn the_emulator_clock_expires_sessions() {
         .assume_role(&seed.alice, &seed.role_arn, "alice")
         .await
         .unwrap();
-    emu.clock().advance(time::Duration::seconds(3601));
+    emu.clock().advance(std::time::Duration::from_secs(3601));
     let err = session
         .call::<&str, &str>(Product::Sts, "GetCallerIdentity", &[])
         .await

@@ -22,8 +22,11 @@ const CONSOLE_HOST: &str = "signin.aliyun.com";
 /// Largest accepted console request body.
 const MAX_CONSOLE_BODY: usize = 64 * 1024;
 
-/// Reads the JSON object body of a console request.
-async fn json_object(state: &AppState, req: Request) -> Result<Map<String, Value>, Failure> {
+/// Reads the JSON object body of a console (or other JSON) request: POST only.
+pub(crate) async fn json_object(
+    state: &AppState,
+    req: Request,
+) -> Result<Map<String, Value>, Failure> {
     if req.method() != Method::POST {
         return Err(WireError::UnsupportedHttpMethod {
             method: req.method().as_str().to_owned(),

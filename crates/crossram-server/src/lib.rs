@@ -2,7 +2,9 @@
 //!
 //! - [`app`] builds the axum [`Router`]: `/` serves every RPC call of RAM, STS and ECS (GET or
 //!   POST, parameters in the query and/or an `application/x-www-form-urlencoded` body, V1 or V3
-//!   signatures), `/console/logon` and `/console/switch-role` serve the console steps as JSON.
+//!   signatures), `/console/logon` and `/console/switch-role` serve the console steps as JSON,
+//!   and, only for a state built with [`AppState::with_clock_control`], [`clock::CLOCK_PATH`]
+//!   moves the emulator's clock (a test-only extension).
 //! - Each RPC request is checked in the order of DESIGN.md: parameters parse
 //!   ([`crossram_wire::inspect()`]), the product exists for the `Version` (and `Host`), the
 //!   AccessKeyId and its SecurityToken resolve ([`Engine::resolve_key`]), the timestamp is within
@@ -16,6 +18,7 @@
 //! Every request leaves one `tracing` event (target `crossram::request`) with the request id,
 //! action, caller ARN, outcome, error code and latency; never a secret, signature or token.
 
+pub mod clock;
 mod console;
 pub mod listen;
 pub mod nonce;
@@ -30,7 +33,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::any;
-use crossram_engine::{Clock, Engine};
+use crossram_engine::{Clock, Engine, OffsetClock};
 
 pub use listen::{ServeConfig, ServeError, Server, TlsListen, serve, shutdown_signal};
 pub use render::{JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
@@ -77,6 +80,8 @@ struct Inner {
     nonces: nonce::NonceCache,
     ids: RequestIds,
     settings: Settings,
+    /// The clock `/crossram/clock` moves (the same one as `clock`), when clock control is on.
+    clock_control: Option<Arc<OffsetClock>>,
 }
 
 impl fmt::Debug for AppState {
@@ -84,6 +89,7 @@ impl fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("engine", &self.inner.engine)
             .field("settings", &self.inner.settings)
+            .field("clock_control", &self.inner.clock_control.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +103,27 @@ impl AppState {
 
     /// State with explicit settings.
     pub fn with_settings(engine: Arc<Engine>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self::build(engine, clock, settings, None)
+    }
+
+    /// State whose clock can be moved over HTTP (`crossram serve --clock-control`, for tests):
+    /// `clock` must be the clock `engine` was opened with. The router then serves
+    /// [`clock::CLOCK_PATH`], and the timestamp window follows the moved clock, so clients must
+    /// stamp their requests with a clock moved by the same amount.
+    pub fn with_clock_control(
+        engine: Arc<Engine>,
+        clock: Arc<OffsetClock>,
+        settings: Settings,
+    ) -> Self {
+        Self::build(engine, clock.clone(), settings, Some(clock))
+    }
+
+    fn build(
+        engine: Arc<Engine>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        clock_control: Option<Arc<OffsetClock>>,
+    ) -> Self {
         let nonces =
             nonce::NonceCache::new(settings.timestamp_window_secs, settings.nonce_capacity);
         Self {
@@ -106,6 +133,7 @@ impl AppState {
                 nonces,
                 ids: RequestIds::new(),
                 settings,
+                clock_control,
             }),
         }
     }
@@ -118,6 +146,11 @@ impl AppState {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Whether `/crossram/clock` is served.
+    pub fn clock_control(&self) -> bool {
+        self.inner.clock_control.is_some()
     }
 
     /// Now on the engine clock, unix seconds.
@@ -137,13 +170,15 @@ pub struct ConnInfo {
 }
 
 /// The whole HTTP front as a router: `/` (RPC, any method; only GET and POST are served),
-/// `/console/logon` and `/console/switch-role` (POST, JSON), and a 404
-/// `InvalidAction.NotFound` for every other path.
+/// `/console/logon` and `/console/switch-role` (POST, JSON), `/crossram/clock` (GET, POST)
+/// when the state has clock control, and a 404 `InvalidAction.NotFound` for every other path.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/", any(rpc::handle))
         .route("/console/logon", any(console::logon))
-        .route("/console/switch-role", any(console::switch_role))
-        .fallback(rpc::not_found)
-        .with_state(state)
+        .route("/console/switch-role", any(console::switch_role));
+    if state.clock_control() {
+        router = router.route(clock::CLOCK_PATH, any(clock::handle));
+    }
+    router.fallback(rpc::not_found).with_state(state)
 }

@@ -11,6 +11,7 @@
 
 mod support;
 
+mod clock;
 mod console;
 mod limits;
 mod no_panic;

@@ -1,4 +1,4 @@
-//! Shared set-up: an engine on the memory store with a [`ManualClock`], a server on
+//! Shared set-up: an engine on the memory store with a [`ManualClock`] (or any clock), a server on
 //! `127.0.0.1:0`, and request signing through crossram-wire.
 
 use std::net::SocketAddr;
@@ -24,9 +24,18 @@ pub(crate) async fn engine() -> (Arc<Engine>, Arc<ManualClock>) {
 /// An engine with account 11223344 (company-a) whose root key is `id` / `secret`.
 pub(crate) async fn engine_with_key(id: &str, secret: &str) -> (Arc<Engine>, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 06:00:00 UTC)));
+    (engine_on(clock.clone(), id, secret).await, clock)
+}
+
+/// An engine on `clock` with account 11223344 (company-a) whose root key is `id` / `secret`.
+pub(crate) async fn engine_on(
+    clock: Arc<dyn crossram_engine::Clock>,
+    id: &str,
+    secret: &str,
+) -> Arc<Engine> {
     let store = crossram_store::open("memory").await.unwrap();
     let env = Env {
-        clock: clock.clone(),
+        clock,
         ids: Arc::new(RandomIds),
     };
     let config = EngineConfig {
@@ -45,7 +54,7 @@ pub(crate) async fn engine_with_key(id: &str, secret: &str) -> (Arc<Engine>, Arc
         .await
         .unwrap();
     assert!(added);
-    (engine, clock)
+    engine
 }
 
 /// A running server.
