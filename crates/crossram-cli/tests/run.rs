@@ -100,7 +100,7 @@ fn built_in_playbooks_run_by_name() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s["action"] == "clock:+899s")
+            .any(|s| s["action"] == "clock:+898s")
     );
     let out = crossram(&["run", "no-such-playbook"]);
     assert_eq!(out.status.code(), Some(2));
@@ -168,7 +168,7 @@ fn expiry_by_name_passes_on_spawn() {
         .collect();
     assert_eq!(expired.len(), 2, "{report}");
     assert!(expired.iter().all(|s| s["passed"] == true));
-    assert!(steps.iter().any(|s| s["action"] == "clock:+899s"));
+    assert!(steps.iter().any(|s| s["action"] == "clock:+898s"));
 }
 
 #[test]
