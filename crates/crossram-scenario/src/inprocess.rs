@@ -12,19 +12,16 @@ use std::sync::Arc;
 use axum::Router;
 use bytes::Bytes;
 use crossram_client::{
-    Client, Credentials, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
+    Credentials, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
 };
 use crossram_engine::{AccountSeed, Engine, EngineConfig, Env, RandomIds, Secret};
 use http_body_util::{BodyExt as _, Full};
-use serde_json::Value;
 use tower::ServiceExt as _;
 
 pub use crossram_engine::OffsetClock;
 
 use crate::playbook::Capability;
-use crate::target::{
-    CallError, EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward,
-};
+use crate::target::{EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward};
 
 /// A [`Transport`] that calls the emulator's router directly.
 #[derive(Debug, Clone)]
@@ -229,25 +226,12 @@ impl Target for InProcess {
             .collect()
     }
 
-    fn account(&self, key: &str) -> Option<&TargetAccount> {
-        self.accounts.iter().find(|(k, _)| k == key).map(|(_, a)| a)
+    fn http(&self) -> &HttpEndpoint {
+        &self.http
     }
 
-    fn client(&self, credentials: Credentials) -> Result<Client, TargetError> {
-        self.http.client(credentials)
-    }
-
-    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError> {
-        self.http.console_logon(login_name, password).await
-    }
-
-    async fn console_switch_role(
-        &self,
-        session: &Credentials,
-        account: &str,
-        role: &str,
-    ) -> Result<Value, CallError> {
-        self.http.console_switch_role(session, account, role).await
+    fn accounts(&self) -> &[(String, TargetAccount)] {
+        &self.accounts
     }
 
     async fn advance_clock(&self, by: time::Duration) -> Result<(), TargetError> {

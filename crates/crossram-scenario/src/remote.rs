@@ -11,13 +11,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crossram_client::{
-    Client, Clock as _, Credentials, Endpoint, Product, ReqwestTransport, SystemClock,
-};
+use crossram_client::{Clock as _, Credentials, Endpoint, Product, ReqwestTransport, SystemClock};
 use serde_json::Value;
 
 use crate::playbook::Capability;
-use crate::target::{CallError, HttpEndpoint, Target, TargetAccount, TargetError};
+use crate::target::{HttpEndpoint, Target, TargetAccount, TargetError};
 
 /// Where the credentials of account `a` and `b` are read from.
 pub const ENV_KEYS: [(&str, &str, &str); 2] = [
@@ -167,24 +165,11 @@ impl Target for Remote {
         }
     }
 
-    fn account(&self, key: &str) -> Option<&TargetAccount> {
-        self.accounts.iter().find(|(k, _)| k == key).map(|(_, a)| a)
+    fn http(&self) -> &HttpEndpoint {
+        &self.http
     }
 
-    fn client(&self, credentials: Credentials) -> Result<Client, TargetError> {
-        self.http.client(credentials)
-    }
-
-    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError> {
-        self.http.console_logon(login_name, password).await
-    }
-
-    async fn console_switch_role(
-        &self,
-        session: &Credentials,
-        account: &str,
-        role: &str,
-    ) -> Result<Value, CallError> {
-        self.http.console_switch_role(session, account, role).await
+    fn accounts(&self) -> &[(String, TargetAccount)] {
+        &self.accounts
     }
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use crossram_client::{Client, Credentials, Endpoint, HttpRequest, ReqwestTransport};
+use crossram_client::{Credentials, Endpoint, HttpRequest, ReqwestTransport};
 use crossram_engine::{IdGen as _, OffsetClock};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
@@ -25,9 +25,7 @@ use tokio::process::{Child, Command};
 
 use crate::inprocess::SEED_ACCOUNTS;
 use crate::playbook::Capability;
-use crate::target::{
-    CallError, EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward,
-};
+use crate::target::{EngineClock, HttpEndpoint, Target, TargetAccount, TargetError, forward};
 
 /// How long the child may take to print its `listening on` line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -198,25 +196,12 @@ impl Target for Spawned {
             .collect()
     }
 
-    fn account(&self, key: &str) -> Option<&TargetAccount> {
-        self.accounts.iter().find(|(k, _)| k == key).map(|(_, a)| a)
+    fn http(&self) -> &HttpEndpoint {
+        &self.http
     }
 
-    fn client(&self, credentials: Credentials) -> Result<Client, TargetError> {
-        self.http.client(credentials)
-    }
-
-    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError> {
-        self.http.console_logon(login_name, password).await
-    }
-
-    async fn console_switch_role(
-        &self,
-        session: &Credentials,
-        account: &str,
-        role: &str,
-    ) -> Result<Value, CallError> {
-        self.http.console_switch_role(session, account, role).await
+    fn accounts(&self) -> &[(String, TargetAccount)] {
+        &self.accounts
     }
 
     async fn advance_clock(&self, by: time::Duration) -> Result<(), TargetError> {

@@ -148,15 +148,30 @@ pub trait Target: Send + Sync + fmt::Debug {
         String::new()
     }
 
+    /// The endpoint calls and console steps go to.
+    fn http(&self) -> &HttpEndpoint;
+
+    /// The accounts the playbook's `a` and `b` stand for.
+    fn accounts(&self) -> &[(String, TargetAccount)];
+
     /// Account `a` or `b`.
-    fn account(&self, key: &str) -> Option<&TargetAccount>;
+    fn account(&self, key: &str) -> Option<&TargetAccount> {
+        self.accounts()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, a)| a)
+    }
 
     /// A client signing with `credentials`.
-    fn client(&self, credentials: Credentials) -> Result<Client, TargetError>;
+    fn client(&self, credentials: Credentials) -> Result<Client, TargetError> {
+        self.http().client(credentials)
+    }
 
     /// Console logon (`name@alias`, password): the session's credentials and identity, as
     /// the emulator's `/console/logon` answers them.
-    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError>;
+    async fn console_logon(&self, login_name: &str, password: &str) -> Result<Value, CallError> {
+        self.http().console_logon(login_name, password).await
+    }
 
     /// Switch Role from a console session into `role` of `account` (alias, domain or UID).
     async fn console_switch_role(
@@ -164,7 +179,11 @@ pub trait Target: Send + Sync + fmt::Debug {
         session: &Credentials,
         account: &str,
         role: &str,
-    ) -> Result<Value, CallError>;
+    ) -> Result<Value, CallError> {
+        self.http()
+            .console_switch_role(session, account, role)
+            .await
+    }
 
     /// Moves the target's clock forward.
     async fn advance_clock(&self, by: time::Duration) -> Result<(), TargetError> {

@@ -137,29 +137,12 @@ async fn a_playbook_needing_the_clock_is_refused_where_time_cannot_move() {
                 .into_iter()
                 .collect()
         }
-        fn account(&self, key: &str) -> Option<&crossram_scenario::TargetAccount> {
-            self.0.account(key)
+        fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
+            self.0.http()
         }
-        fn client(
-            &self,
-            credentials: crossram_client::Credentials,
-        ) -> Result<crossram_client::Client, crossram_scenario::TargetError> {
-            self.0.client(credentials)
-        }
-        async fn console_logon(
-            &self,
-            login_name: &str,
-            password: &str,
-        ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
-            self.0.console_logon(login_name, password).await
-        }
-        async fn console_switch_role(
-            &self,
-            session: &crossram_client::Credentials,
-            account: &str,
-            role: &str,
-        ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
-            self.0.console_switch_role(session, account, role).await
+
+        fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
+            self.0.accounts()
         }
     }
     let text = std::fs::read_to_string(
@@ -209,29 +192,12 @@ impl crossram_scenario::Target for LiveLike {
     fn run_prefix(&self) -> String {
         "crtest01-".into()
     }
-    fn account(&self, key: &str) -> Option<&crossram_scenario::TargetAccount> {
-        self.0.account(key)
+    fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
+        self.0.http()
     }
-    fn client(
-        &self,
-        credentials: crossram_client::Credentials,
-    ) -> Result<crossram_client::Client, crossram_scenario::TargetError> {
-        self.0.client(credentials)
-    }
-    async fn console_logon(
-        &self,
-        login_name: &str,
-        password: &str,
-    ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
-        self.0.console_logon(login_name, password).await
-    }
-    async fn console_switch_role(
-        &self,
-        session: &crossram_client::Credentials,
-        account: &str,
-        role: &str,
-    ) -> Result<serde_json::Value, crossram_scenario::target::CallError> {
-        self.0.console_switch_role(session, account, role).await
+
+    fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
+        self.0.accounts()
     }
 }
 
