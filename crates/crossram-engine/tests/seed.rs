@@ -941,3 +941,104 @@ async fn the_resource_owner_sees_what_b_did() {
         "{events:#?}"
     );
 }
+
+#[tokio::test]
+async fn group_policies_grant_and_role_sessions_can_chain() {
+    let w = world().await;
+    let (a, b, _instance, _) = onboard(&w).await;
+    // Carol of B gets AssumeRole only through a group.
+    ok(&w, &b, Product::Ram, "CreateUser", &[("UserName", "Carol")]).await;
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateGroup",
+        &[("GroupName", "operators")],
+    )
+    .await;
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "AddUserToGroup",
+        &[("GroupName", "operators"), ("UserName", "Carol")],
+    )
+    .await;
+    let key = ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Carol")],
+    )
+    .await;
+    let carol = caller(&w, s(&key, &["AccessKey", "AccessKeyId"]), None);
+    let assume = [("RoleArn", ROLE_ARN), ("RoleSessionName", "carol")];
+    assert_eq!(
+        code(&w, &carol, Product::Sts, "AssumeRole", &assume).await,
+        "NoPermission"
+    );
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "AttachPolicyToGroup",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("GroupName", "operators"),
+        ],
+    )
+    .await;
+    let issued = ok(&w, &carol, Product::Sts, "AssumeRole", &assume).await;
+    let session = caller(
+        &w,
+        s(&issued, &["Credentials", "AccessKeyId"]),
+        Some(s(&issued, &["Credentials", "SecurityToken"])),
+    );
+
+    // Chaining: a second role in A trusts sessions of ecs-admin only; the session may assume it
+    // once ecs-admin is allowed sts:AssumeRole.
+    let trust_chain = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::11223344:role/ecs-admin"]}}]}"#;
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CreateRole",
+        &[
+            ("RoleName", "auditor"),
+            ("AssumeRolePolicyDocument", trust_chain),
+        ],
+    )
+    .await;
+    let chain = [
+        ("RoleArn", "acs:ram::11223344:role/auditor"),
+        ("RoleSessionName", "chained"),
+    ];
+    assert_eq!(
+        code(&w, &session, Product::Sts, "AssumeRole", &chain).await,
+        "NoPermission"
+    );
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("RoleName", "ecs-admin"),
+        ],
+    )
+    .await;
+    let chained = ok(&w, &session, Product::Sts, "AssumeRole", &chain).await;
+    assert_eq!(
+        s(&chained, &["AssumedRoleUser", "Arn"]),
+        "acs:ram::11223344:role/auditor/chained"
+    );
+    // Carol herself is not a session of ecs-admin: the auditor role does not trust her.
+    assert_eq!(
+        code(&w, &carol, Product::Sts, "AssumeRole", &chain).await,
+        "NoPermission"
+    );
+}
