@@ -1,9 +1,12 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
 //! - `cargo xtask ci`: everything CI checks, in order: format, lints, tests, docs.
+//! - `cargo xtask bench`: crossram against moto and a do-nothing server, and the scale curve
+//!   (see `bench.rs`); writes `bench/results.json` and `bench/scale.svg`.
 
 use std::process::{Command, ExitCode};
 
+mod bench;
 mod tidy;
 
 fn main() -> ExitCode {
@@ -11,8 +14,11 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let res = match task {
         "ci" => ci(),
+        "bench" => bench::bench(args.get(1..).unwrap_or_default()),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!(
+                "usage: cargo xtask ci\n       cargo xtask bench [--requests N] [--scale-requests N] [--sizes 1000,100000] [--no-compare] [--no-scale]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -48,7 +54,7 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
     run_env(program, args, &[])
 }
 

@@ -1,7 +1,7 @@
 //! Tidy tests: repository rules that `cargo test` enforces.
 //!
 //! The dependency edges between workspace crates are part of the architecture
-//! (DESIGN.md, "Workspace"): an edge that is not in [`ALLOWED_EDGES`] fails the build.
+//! (DESIGN.md, "Workspace"): an edge that is not in `ALLOWED_EDGES` fails the build.
 
 #[cfg(test)]
 mod tests {

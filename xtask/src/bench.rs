@@ -1,0 +1,1042 @@
+//! `cargo xtask bench`: crossram side by side with moto and a do-nothing server, and the scale
+//! curve, in one run on this machine.
+//!
+//! Everything runs as processes on 127.0.0.1: the release `crossram` binary (`serve` and
+//! `load`), `moto_server` from a virtual environment this task makes under the target folder
+//! (moto and boto3 from PyPI, pinned), and a do-nothing HTTP server inside this process (std
+//! only: a thread per keep-alive connection answering 200 to any request). One load generator
+//! (`crossram load`, with `--protocol alibaba | aws | plain`) measures all of them, with the
+//! same connections and the same request counts. Every load is bounded in count and in time.
+//!
+//! Results: a table on stdout, `bench/results.json` and `bench/scale.svg`.
+
+use std::fmt::Write as _;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// moto and boto3, pinned so that a later run measures the same peer.
+const PIP_PACKAGES: &[&str] = &["moto[server]==5.2.5", "boto3==1.44.8"];
+/// The operations of the comparison, as `crossram load --action` names them.
+const OPS: &[&str] = &[
+    "create-role",
+    "attach-policy-to-role",
+    "assume-role",
+    "get-caller-identity-assumed",
+];
+/// The calls of the scale curve (all as B's user or A's role session, cross-account).
+const SCALE_OPS: &[&str] = &["assume-role", "describe-instances", "stop-instance"];
+/// World sizes of the scale curve: users + roles + policies, a third each.
+const SIZES: &[usize] = &[1_000, 100_000];
+/// No load may run longer than this.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+type Res<T> = Result<T, String>;
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug)]
+struct Options {
+    /// Requests per operation, connection count and server in the comparison.
+    requests: usize,
+    /// Requests per call and world in the scale curve.
+    scale_requests: usize,
+    /// World sizes.
+    sizes: Vec<usize>,
+    /// Skip the comparison (scale only).
+    skip_compare: bool,
+    /// Skip the scale curve.
+    skip_scale: bool,
+}
+
+fn parse_options(args: &[String]) -> Res<Options> {
+    let mut o = Options {
+        requests: 2000,
+        scale_requests: 5000,
+        sizes: SIZES.to_vec(),
+        skip_compare: false,
+        skip_scale: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| -> Res<usize> {
+            it.next()
+                .and_then(|v| v.replace('_', "").parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
+        };
+        match a.as_str() {
+            "--requests" => o.requests = num("--requests")?,
+            "--scale-requests" => o.scale_requests = num("--scale-requests")?,
+            "--sizes" => {
+                let v = it.next().ok_or("--sizes needs a list like 1000,100000")?;
+                o.sizes = v
+                    .split(',')
+                    .map(|s| {
+                        s.replace('_', "")
+                            .parse()
+                            .map_err(|_| format!("bad size {s}"))
+                    })
+                    .collect::<Res<_>>()?;
+            }
+            "--no-compare" => o.skip_compare = true,
+            "--no-scale" => o.skip_scale = true,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if o.requests == 0 || o.requests > 100_000 || o.scale_requests == 0 {
+        return Err("--requests must be 1..=100000".into());
+    }
+    Ok(o)
+}
+
+/// Runs `cargo xtask bench [--requests N] [--scale-requests N] [--sizes A,B] [--no-compare]
+/// [--no-scale]`.
+pub(crate) fn bench(args: &[String]) -> Res<()> {
+    let opts = parse_options(args)?;
+    let root = workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let work = target.join("bench-run");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    crate::run("cargo", &["build", "--release", "-p", "crossram-cli"])?;
+    let crossram = target.join("release").join("crossram");
+    let mut json = String::from("{\n");
+    let machine = machine();
+    let _ = writeln!(json, "  \"machine\": {},", machine.json());
+    let _ = writeln!(
+        json,
+        "  \"command\": \"cargo xtask bench{}\",",
+        if args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", args.join(" "))
+        }
+    );
+    println!("machine: {}", machine.line());
+    if !opts.skip_compare {
+        let venv = ensure_venv(&target)?;
+        let versions = capture(
+            &venv.join("bin").join("python"),
+            &[
+                "-c",
+                "import moto, boto3; print(moto.__version__, boto3.__version__)",
+            ],
+        )?;
+        let mut v = versions.split_whitespace();
+        let (moto_v, boto_v) = (v.next().unwrap_or("?"), v.next().unwrap_or("?"));
+        let _ = writeln!(
+            json,
+            "  \"peers\": {{\"moto\": \"{moto_v}\", \"boto3\": \"{boto_v}\", \"ceiling\": \"std thread-per-connection HTTP/1.1 server in xtask\"}},"
+        );
+        let cmp = compare(&crossram, &venv, &work, opts.requests)?;
+        let _ = writeln!(json, "  \"compare\": {cmp},");
+    }
+    if !opts.skip_scale {
+        let (scale_json, points) = scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
+        let _ = writeln!(json, "  \"scale\": {scale_json},");
+        let svg = scale_svg(&points, &machine);
+        write_file(&root.join("bench").join("scale.svg"), &svg)?;
+    }
+    let _ = writeln!(json, "  \"requests_per_run\": {}", opts.requests);
+    json.push_str("}\n");
+    write_file(&root.join("bench").join("results.json"), &json)?;
+    println!("wrote bench/results.json and bench/scale.svg");
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+fn write_file(path: &Path, text: &str) -> Res<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// What the figures were measured on.
+#[derive(Debug)]
+struct Machine {
+    cores: usize,
+    memory_gib: f64,
+    cpu: String,
+}
+
+impl Machine {
+    fn line(&self) -> String {
+        format!(
+            "{} cores ({}), {:.0} GiB",
+            self.cores, self.cpu, self.memory_gib
+        )
+    }
+
+    fn json(&self) -> String {
+        format!(
+            "{{\"cores\": {}, \"memory_gib\": {:.1}, \"cpu\": {}}}",
+            self.cores,
+            self.memory_gib,
+            json_str(&self.cpu)
+        )
+    }
+}
+
+fn machine() -> Machine {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let kib = proc_field(&meminfo, "MemTotal:").unwrap_or(0);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or_else(|| "unknown cpu".to_owned(), |s| s.trim().to_owned());
+    Machine {
+        cores,
+        memory_gib: kib as f64 / 1024.0 / 1024.0,
+        cpu,
+    }
+}
+
+/// The number after `name` in a `/proc` status-like text (kB for memory fields).
+fn proc_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Runs a program and returns its stdout, failing on a non-zero exit.
+fn capture(program: &Path, args: &[&str]) -> Res<String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {} failed: {}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The virtual environment with moto's server and boto3, made once under the target folder.
+fn ensure_venv(target: &Path) -> Res<PathBuf> {
+    let venv = target.join("bench-venv");
+    let pip = venv.join("bin").join("pip");
+    if !venv.join("bin").join("python").exists() {
+        let v = venv.to_string_lossy().into_owned();
+        crate::run("python3", &["-m", "venv", &v])?;
+    }
+    let pip_s = pip.to_string_lossy().into_owned();
+    let mut args = vec!["install", "--quiet"];
+    args.extend_from_slice(PIP_PACKAGES);
+    crate::run(&pip_s, &args)?;
+    Ok(venv)
+}
+
+/// A free loopback port (bound, then released).
+fn free_port() -> Res<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn wait_for_port(port: u16, within: Duration) -> Res<()> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "nothing listens on 127.0.0.1:{port} after {within:?}"
+    ))
+}
+
+/// Kills a child this task started and reaps it.
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Sends SIGTERM to a child this task started (a clean stop flushes a file store), then reaps
+/// it; SIGKILL after 20 s.
+fn terminate(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop(child);
+}
+
+/// The do-nothing server: a thread per keep-alive connection, 200 `ok` to any request.
+fn ceiling_server() -> Res<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_nothing(stream));
+        }
+    });
+    Ok(port)
+}
+
+fn serve_nothing(mut s: TcpStream) {
+    let _ = s.set_nodelay(true);
+    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        // Answer every complete request in the buffer.
+        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).to_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() < end + 4 + len {
+                break;
+            }
+            buf.drain(..end + 4 + len);
+            if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .is_err()
+            {
+                return;
+            }
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+        }
+    }
+}
+
+/// One `crossram load --json` result.
+#[derive(Debug, Clone, Default)]
+struct Load {
+    per_second: f64,
+    p50_us: u64,
+    p99_us: u64,
+    failed: u64,
+    reconnects: u64,
+    raw: String,
+}
+
+/// A number field of a flat JSON object (the one line `crossram load --json` prints).
+fn json_num(text: &str, field: &str) -> Option<f64> {
+    let key = format!("\"{field}\":");
+    let start = text.find(&key)? + key.len();
+    let rest = text.get(start..)?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == '+'))
+        .unwrap_or(rest.len());
+    rest.get(..end)?.parse().ok()
+}
+
+/// Runs `crossram load` with `args` (plus `--json`), within [`LOAD_TIMEOUT`].
+fn load(crossram: &Path, args: &[&str]) -> Res<Load> {
+    let mut child = Command::new(crossram)
+        .arg("load")
+        .args(args)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start crossram load: {e}"))?;
+    let deadline = Instant::now() + LOAD_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() > deadline => {
+                stop(child);
+                return Err(format!("crossram load {} took too long", args.join(" ")));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut out);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let line = out.lines().last().unwrap_or_default().to_owned();
+    let Some(per_second) = json_num(&line, "per_second") else {
+        return Err(format!(
+            "crossram load {} gave no result: {err}",
+            args.join(" ")
+        ));
+    };
+    let get = |f: &str| json_num(&line, f).unwrap_or(0.0) as u64;
+    let l = Load {
+        per_second,
+        p50_us: get("p50_us"),
+        p99_us: get("p99_us"),
+        failed: get("failed"),
+        reconnects: get("reconnects"),
+        raw: line.clone(),
+    };
+    if l.failed > 0 {
+        return Err(format!(
+            "crossram load {}: {} requests failed: {err}",
+            args.join(" "),
+            l.failed
+        ));
+    }
+    Ok(l)
+}
+
+/// A running `crossram serve`: its child, address and world (credentials) file.
+#[derive(Debug)]
+struct Serve {
+    child: Child,
+    endpoint: String,
+    world: PathBuf,
+    started_in: Duration,
+}
+
+/// Starts `crossram serve` with `extra` arguments and waits for `listening on`.
+fn start_serve(crossram: &Path, work: &Path, extra: &[&str], log: &str) -> Res<Serve> {
+    let config = work.join("serve.toml");
+    write_file(
+        &config,
+        "[limits]\nroles_per_account = 1000000\nusers_per_account = 1000000\ncustom_policies_per_account = 1000000\n",
+    )?;
+    let stderr = std::fs::File::create(work.join(log)).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut child = Command::new(crossram)
+        .arg("serve")
+        .args(["--addr", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot start crossram serve: {e}"))?;
+    let Some(stdout) = child.stdout.take() else {
+        stop(child);
+        return Err("no stdout from crossram serve".into());
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                // Keep draining so the server never blocks on a full pipe.
+                continue;
+            }
+        }
+    });
+    let mut world = None;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = rx.recv_timeout(left) else {
+            stop(child);
+            return Err(format!("crossram serve did not start; see {log}"));
+        };
+        if let Some(p) = line.strip_prefix("credentials: ") {
+            world = Some(PathBuf::from(p.trim()));
+        }
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            let started_in = started.elapsed();
+            let world = match world {
+                Some(w) => w,
+                None => extra
+                    .iter()
+                    .position(|a| *a == "--world")
+                    .and_then(|i| extra.get(i + 1))
+                    .map(PathBuf::from)
+                    .unwrap_or_default(),
+            };
+            return Ok(Serve {
+                child,
+                endpoint: format!("http://{}", addr.trim()),
+                world,
+                started_in,
+            });
+        }
+    }
+}
+
+/// Resident memory of a process, bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    proc_field(&status, "VmRSS:").unwrap_or(0) * 1024
+}
+
+/// One server of the comparison.
+struct Peer<'a> {
+    name: &'a str,
+    protocol: &'a str,
+    endpoint: String,
+    world: PathBuf,
+}
+
+/// The comparison: the same operations, counts and connections against crossram, moto (auth
+/// off and on) and the do-nothing ceiling. Returns the JSON of `compare`.
+fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<String> {
+    let ceiling = ceiling_server()?;
+    let serve = start_serve(crossram, work, &[], "serve-compare.log")?;
+    let moto_world = work.join("moto-world.toml");
+    write_file(
+        &moto_world,
+        "[[account]]\nid = \"123456789012\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\naccess_key_secret = \"not-checked-with-auth-off\"\n",
+    )?;
+    let (moto_off, _) = start_moto(venv, work, None)?;
+    let (moto_on, moto_on_world) = match start_moto(venv, work, Some(3)) {
+        Ok(m) => m,
+        Err(e) => {
+            stop(moto_off.0);
+            terminate(serve.child);
+            return Err(e);
+        }
+    };
+    let peers = [
+        Peer {
+            name: "ceiling",
+            protocol: "plain",
+            endpoint: format!("http://127.0.0.1:{ceiling}"),
+            world: PathBuf::new(),
+        },
+        Peer {
+            name: "crossram",
+            protocol: "alibaba",
+            endpoint: serve.endpoint.clone(),
+            world: serve.world.clone(),
+        },
+        Peer {
+            name: "moto",
+            protocol: "aws",
+            endpoint: format!("http://127.0.0.1:{}", moto_off.1),
+            world: moto_world,
+        },
+        Peer {
+            name: "moto-auth",
+            protocol: "aws",
+            endpoint: format!("http://127.0.0.1:{}", moto_on.1),
+            world: moto_on_world,
+        },
+    ];
+    let res = run_compare(crossram, &peers, requests);
+    stop(moto_off.0);
+    stop(moto_on.0);
+    terminate(serve.child);
+    res
+}
+
+fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<String> {
+    let n = requests.to_string();
+    // results[conn][op][peer]
+    let conns = [1usize, 64];
+    let mut table: Vec<Vec<Vec<Load>>> = Vec::new();
+    for c in conns {
+        let cs = c.to_string();
+        let prefix = format!("cmp{c}");
+        let mut per_op = Vec::new();
+        for op in OPS {
+            let mut row = Vec::new();
+            for p in peers {
+                let world = p.world.to_string_lossy().into_owned();
+                let mut args = vec![
+                    "--protocol",
+                    p.protocol,
+                    "--endpoint",
+                    p.endpoint.as_str(),
+                    "--connections",
+                    cs.as_str(),
+                    "--requests",
+                    n.as_str(),
+                    "--prefix",
+                    prefix.as_str(),
+                ];
+                if p.protocol == "plain" {
+                    args.extend(["--action", "post"]);
+                } else {
+                    args.extend(["--action", op, "--world", world.as_str()]);
+                }
+                let l = load(crossram, &args).map_err(|e| format!("{}: {e}", p.name))?;
+                eprintln!(
+                    "  {:<10} {:<28} x{:<3} {:>9.0}/s p50 {:>6} µs p99 {:>6} µs{}",
+                    p.name,
+                    op,
+                    c,
+                    l.per_second,
+                    l.p50_us,
+                    l.p99_us,
+                    if l.reconnects > 0 {
+                        format!(" ({} reconnects)", l.reconnects)
+                    } else {
+                        String::new()
+                    }
+                );
+                row.push(l);
+            }
+            per_op.push(row);
+        }
+        table.push(per_op);
+    }
+    // Table and JSON.
+    let mut json = String::from("[\n");
+    println!();
+    println!(
+        "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10} {:>10} {:>9}",
+        "operation",
+        "conn",
+        "crossram /s p50 p99",
+        "moto /s p50 p99",
+        "moto-auth /s p50 p99",
+        "ceiling /s p50 p99",
+        "x moto",
+        "x moto-au",
+        "% ceiling"
+    );
+    let mut first = true;
+    for (ci, c) in conns.iter().enumerate() {
+        for (oi, op) in OPS.iter().enumerate() {
+            let Some(row) = table.get(ci).and_then(|t| t.get(oi)) else {
+                continue;
+            };
+            let get = |i: usize| row.get(i).cloned().unwrap_or_default();
+            let (ceil, cr, moto, moto_auth) = (get(0), get(1), get(2), get(3));
+            let cell = |l: &Load| format!("{:.0} {}µs {}µs", l.per_second, l.p50_us, l.p99_us);
+            let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+            let x_moto = ratio(cr.per_second, moto.per_second);
+            let x_auth = ratio(cr.per_second, moto_auth.per_second);
+            let share = ratio(cr.per_second, ceil.per_second) * 100.0;
+            println!(
+                "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10.1} {:>10.1} {:>8.0}%",
+                op,
+                c,
+                cell(&cr),
+                cell(&moto),
+                cell(&moto_auth),
+                cell(&ceil),
+                x_moto,
+                x_auth,
+                share
+            );
+            if !first {
+                json.push_str(",\n");
+            }
+            first = false;
+            let _ = write!(
+                json,
+                "    {{\"operation\": \"{op}\", \"connections\": {c}, \"requests\": {requests}, \"crossram\": {}, \"moto\": {}, \"moto_auth\": {}, \"ceiling\": {}, \"crossram_over_moto\": {x_moto:.1}, \"crossram_over_moto_auth\": {x_auth:.1}, \"share_of_ceiling\": {:.3}}}",
+                cr.raw,
+                moto.raw,
+                moto_auth.raw,
+                ceil.raw,
+                share / 100.0
+            );
+        }
+    }
+    json.push_str("\n  ]");
+    Ok(json)
+}
+
+/// Starts `moto_server` on a free port. With `auth_after = Some(k)`, moto enforces IAM
+/// authorization after `k` calls: those are spent creating a user with an allow-all policy and
+/// its access key (through boto3), whose keys go into a world file for `crossram load`.
+fn start_moto(venv: &Path, work: &Path, auth_after: Option<u32>) -> Res<((Child, u16), PathBuf)> {
+    let port = free_port()?;
+    let log =
+        std::fs::File::create(work.join(format!("moto-{port}.log"))).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(venv.join("bin").join("moto_server"));
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(log);
+    if let Some(k) = auth_after {
+        cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", k.to_string());
+    }
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start moto_server: {e}"))?;
+    if let Err(e) = wait_for_port(port, Duration::from_secs(60)) {
+        stop(child);
+        return Err(e);
+    }
+    let world = work.join(format!("moto-{port}.toml"));
+    if auth_after.is_some() {
+        let script = format!(
+            r#"import boto3
+iam = boto3.client("iam", endpoint_url="http://127.0.0.1:{port}", region_name="us-east-1",
+                   aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="setup")
+iam.create_user(UserName="bench")
+iam.put_user_policy(UserName="bench", PolicyName="all",
+    PolicyDocument='{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}}]}}')
+k = iam.create_access_key(UserName="bench")["AccessKey"]
+print(k["AccessKeyId"], k["SecretAccessKey"])
+"#
+        );
+        let out = match capture(&venv.join("bin").join("python"), &["-c", &script]) {
+            Ok(o) => o,
+            Err(e) => {
+                stop(child);
+                return Err(e);
+            }
+        };
+        let mut it = out.split_whitespace();
+        let (Some(id), Some(secret)) = (it.next(), it.next()) else {
+            stop(child);
+            return Err(format!("moto set-up printed no key: {out}"));
+        };
+        write_file(
+            &world,
+            &format!(
+                "[[account]]\nid = \"123456789012\"\naccess_key_id = \"{id}\"\naccess_key_secret = \"{secret}\"\n"
+            ),
+        )?;
+    }
+    Ok(((child, port), world))
+}
+
+/// One measured point of the scale curve.
+#[derive(Debug, Clone)]
+struct Point {
+    store: &'static str,
+    size: usize,
+    op: &'static str,
+    load: Load,
+}
+
+/// A world file of `accounts` accounts with generated root keys (local to this run).
+fn world_file(path: &Path, accounts: usize) -> Res<()> {
+    let salt = std::process::id();
+    let mut text = String::new();
+    for i in 0..accounts {
+        let _ = write!(
+            text,
+            "[[account]]\nid = \"{}\"\nalias = \"bench-{i}\"\naccess_key_id = \"LTAI5tbench{i:08}\"\naccess_key_secret = \"bench{salt:x}secret{i:08}\"\n\n",
+            1_500_000_000_000_000u64 + i as u64
+        );
+    }
+    write_file(path, &text)
+}
+
+/// The scale curve: worlds of each size on the memory and the file store.
+fn scale(
+    crossram: &Path,
+    work: &Path,
+    sizes: &[usize],
+    requests: usize,
+) -> Res<(String, Vec<Point>)> {
+    let mut points = Vec::new();
+    let mut json = String::from("[\n");
+    let mut first = true;
+    let n = requests.to_string();
+    for store in ["memory", "file"] {
+        for &size in sizes {
+            // Spread over many accounts (A and B are the first two), a few hundred entities
+            // each, so per-account locks let the file store commit in groups.
+            let accounts = (size / 500).max(10);
+            let world = work.join(format!("world-{size}.toml"));
+            world_file(&world, accounts)?;
+            let dir = work.join(format!("store-{size}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            let store_arg = if store == "memory" {
+                "memory".to_owned()
+            } else {
+                format!("file:{}", dir.display())
+            };
+            let world_s = world.to_string_lossy().into_owned();
+            let log = format!("serve-{store}-{size}.log");
+            let serve = start_serve(
+                crossram,
+                work,
+                &["--world", &world_s, "--store", &store_arg],
+                &log,
+            )?;
+            let pid = serve.child.id();
+            let rss_before = rss_bytes(pid);
+            let started = Instant::now();
+            let per_kind = (size / 3).to_string();
+            let mut fill = Ok(());
+            for kind in ["create-user", "create-role", "create-policy"] {
+                let r = load(
+                    crossram,
+                    &[
+                        "--endpoint",
+                        &serve.endpoint,
+                        "--world",
+                        &world_s,
+                        "--action",
+                        kind,
+                        "--spread",
+                        "--connections",
+                        "64",
+                        "--requests",
+                        &per_kind,
+                        "--prefix",
+                        "pop",
+                    ],
+                );
+                if let Err(e) = r {
+                    fill = Err(e);
+                    break;
+                }
+            }
+            if let Err(e) = fill {
+                terminate(serve.child);
+                return Err(e);
+            }
+            let fill_s = started.elapsed().as_secs_f64();
+            let rss_after = rss_bytes(pid);
+            let per_entity = rss_after.saturating_sub(rss_before) as f64 / size as f64;
+            let mut ops_json = Vec::new();
+            for op in SCALE_OPS {
+                for c in ["1", "64"] {
+                    let l = match load(
+                        crossram,
+                        &[
+                            "--endpoint",
+                            &serve.endpoint,
+                            "--world",
+                            &world_s,
+                            "--action",
+                            op,
+                            "--connections",
+                            c,
+                            "--requests",
+                            &n,
+                        ],
+                    ) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            terminate(serve.child);
+                            return Err(e);
+                        }
+                    };
+                    eprintln!(
+                        "  {store:<6} {size:>7} {op:<20} x{c:<3} {:>9.0}/s p50 {:>6} µs p99 {:>6} µs",
+                        l.per_second, l.p50_us, l.p99_us
+                    );
+                    ops_json.push(format!(
+                        "{{\"operation\": \"{op}\", \"connections\": {c}, \"result\": {}}}",
+                        l.raw
+                    ));
+                    if c == "64" {
+                        points.push(Point {
+                            store: if store == "memory" { "memory" } else { "file" },
+                            size,
+                            op,
+                            load: l,
+                        });
+                    }
+                }
+            }
+            terminate(serve.child);
+            // Start-up time of the populated file store (time until `listening on`).
+            let startup = if store == "file" {
+                let again = start_serve(
+                    crossram,
+                    work,
+                    &["--world", &world_s, "--store", &store_arg],
+                    &format!("serve-restart-{size}.log"),
+                )?;
+                let t = again.started_in;
+                terminate(again.child);
+                format!("{:.3}", t.as_secs_f64())
+            } else {
+                "null".to_owned()
+            };
+            println!(
+                "scale {store:<6} {size:>7} entities ({accounts} accounts): filled in {fill_s:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
+                rss_before as f64 / 1e6,
+                rss_after as f64 / 1e6
+            );
+            if !first {
+                json.push_str(",\n");
+            }
+            first = false;
+            let _ = write!(
+                json,
+                "    {{\"store\": \"{store}\", \"entities\": {size}, \"accounts\": {accounts}, \"fill_seconds\": {fill_s:.2}, \"rss_before_bytes\": {rss_before}, \"rss_after_bytes\": {rss_after}, \"rss_bytes_per_entity\": {per_entity:.0}, \"startup_seconds\": {startup}, \"requests\": {requests}, \"calls\": [{}]}}",
+                ops_json.join(", ")
+            );
+        }
+    }
+    json.push_str("\n  ]");
+    // Throughput at the largest size against the smallest.
+    if let (Some(lo), Some(hi)) = (sizes.first(), sizes.last()) {
+        for store in ["memory", "file"] {
+            for op in SCALE_OPS {
+                let at = |s: usize| {
+                    points
+                        .iter()
+                        .find(|p| p.store == store && p.op == *op && p.size == s)
+                        .map_or(0.0, |p| p.load.per_second)
+                };
+                let (a, b) = (at(*lo), at(*hi));
+                if a > 0.0 {
+                    println!(
+                        "scale {store:<6} {op:<20} x64: {b:.0}/s at {hi} vs {a:.0}/s at {lo}: {:.0}%",
+                        b / a * 100.0
+                    );
+                }
+            }
+        }
+    }
+    Ok((json, points))
+}
+
+/// The plot: throughput and p99 (64 connections) against world size, one line per call and
+/// store.
+fn scale_svg(points: &[Point], machine: &Machine) -> String {
+    let (w, h) = (900.0_f64, 420.0_f64);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">crossram serve, 64 connections: calls/s and p99 against world size ({})</text>\n",
+        w / 2.0,
+        machine.line().replace('&', "&amp;").replace('<', "&lt;")
+    );
+    let mut sizes: Vec<usize> = points.iter().map(|p| p.size).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let series: Vec<(&str, &str)> = {
+        let mut s: Vec<(&str, &str)> = points.iter().map(|p| (p.store, p.op)).collect();
+        s.dedup();
+        s.sort_unstable();
+        s.dedup();
+        s
+    };
+    let colors = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    ];
+    type Metric = fn(&Load) -> f64;
+    let panels: [(&str, f64, Metric); 2] = [
+        ("calls per second", 60.0, |l: &Load| l.per_second),
+        ("p99 latency, ms", 480.0, |l: &Load| {
+            l.p99_us as f64 / 1000.0
+        }),
+    ];
+    for (title, x0, value) in &panels {
+        let (pw, ph, y0) = (360.0, 270.0, 60.0);
+        let max = points
+            .iter()
+            .map(|p| value(&p.load))
+            .fold(0.0_f64, f64::max)
+            * 1.15;
+        let max = if max > 0.0 { max } else { 1.0 };
+        let x_of = |i: usize| {
+            if sizes.len() <= 1 {
+                x0 + pw / 2.0
+            } else {
+                x0 + 30.0 + (pw - 60.0) * i as f64 / (sizes.len() - 1) as f64
+            }
+        };
+        let y_of = |v: f64| y0 + ph - ph * v / max;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\n<rect x=\"{x0}\" y=\"{y0}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>",
+            x0 + pw / 2.0,
+            y0 - 8.0
+        );
+        for t in 0..=4 {
+            let v = max * f64::from(t) / 4.0;
+            let y = y_of(v);
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{x0}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                x0 + pw,
+                x0 - 4.0,
+                y + 4.0,
+                if max >= 100.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                }
+            );
+        }
+        for (i, s) in sizes.iter().enumerate() {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{s} entities</text>",
+                x_of(i),
+                y0 + ph + 16.0
+            );
+        }
+        for (si, (store, op)) in series.iter().enumerate() {
+            let color = colors.get(si % colors.len()).copied().unwrap_or("#000");
+            let dash = if *store == "file" {
+                " stroke-dasharray=\"6 3\""
+            } else {
+                ""
+            };
+            let pts: Vec<String> = sizes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| {
+                    points
+                        .iter()
+                        .find(|p| p.store == *store && p.op == *op && p.size == *s)
+                        .map(|p| format!("{:.1},{:.1}", x_of(i), y_of(value(&p.load))))
+                })
+                .collect();
+            let _ = writeln!(
+                svg,
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>",
+                pts.join(" ")
+            );
+            for p in &pts {
+                let mut xy = p.split(',');
+                let (x, y) = (xy.next().unwrap_or("0"), xy.next().unwrap_or("0"));
+                let _ = writeln!(
+                    svg,
+                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"{color}\"/>"
+                );
+            }
+        }
+    }
+    for (si, (store, op)) in series.iter().enumerate() {
+        let color = colors.get(si % colors.len()).copied().unwrap_or("#000");
+        let dash = if *store == "file" {
+            " stroke-dasharray=\"6 3\""
+        } else {
+            ""
+        };
+        let x = 60.0 + 140.0 * (si % 6) as f64;
+        let y = 375.0 + 18.0 * (si / 6) as f64;
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/><text x=\"{}\" y=\"{}\">{op} ({store})</text>",
+            x + 20.0,
+            x + 24.0,
+            y + 4.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
