@@ -1027,8 +1027,8 @@ fn scale_svg(points: &[Point], machine: &Machine) -> String {
         } else {
             ""
         };
-        let x = 60.0 + 140.0 * (si % 6) as f64;
-        let y = 375.0 + 18.0 * (si / 6) as f64;
+        let x = 60.0 + 280.0 * (si % 3) as f64;
+        let y = 372.0 + 18.0 * (si / 3) as f64;
         let _ = writeln!(
             svg,
             "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/><text x=\"{}\" y=\"{}\">{op} ({store})</text>",
