@@ -32,7 +32,20 @@ impl DirLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| StoreError::io("open the lock file", &path, e))?;
-        match file.try_lock() {
+        // Another thread of this process may be between fork and exec of a child: the child's
+        // copy of a just-closed lock file keeps the lock for that moment. So a held lock is
+        // retried for a few milliseconds before it counts as owned by someone else.
+        let mut attempt = file.try_lock();
+        for _ in 0..20 {
+            match attempt {
+                Err(TryLockError::WouldBlock) => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    attempt = file.try_lock();
+                }
+                _ => break,
+            }
+        }
+        match attempt {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut owner = String::new();
