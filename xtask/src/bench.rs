@@ -8,6 +8,10 @@
 //! (`crossram load`, with `--protocol alibaba | aws | plain`) measures all of them, with the
 //! same connections and the same request counts. Every load is bounded in count and in time.
 //!
+//! The ceiling is measured twice: with the very requests crossram gets (`crossram load
+//! --send-to`: prepared against crossram, signed the same way, sent to the do-nothing server),
+//! which is the ceiling of the comparison, and with a bare `POST /` for reference.
+//!
 //! Results: a table on stdout, `bench/results.json` and `bench/scale.svg`.
 
 use std::fmt::Write as _;
@@ -504,6 +508,8 @@ struct Peer<'a> {
     protocol: &'a str,
     endpoint: String,
     world: PathBuf,
+    /// Where the measured requests go instead of `endpoint` (`crossram load --send-to`).
+    send_to: Option<String>,
 }
 
 /// The comparison: the same operations, counts and connections against crossram, moto (auth
@@ -525,30 +531,45 @@ fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<St
             return Err(e);
         }
     };
+    let ceiling_url = format!("http://127.0.0.1:{ceiling}");
+    // The ceiling gets the very requests crossram gets (signed by the same load generator, with
+    // the same sizes and connections), so that the share of it measures the server alone; the
+    // bare-POST ceiling is kept for reference.
     let peers = [
-        Peer {
-            name: "ceiling",
-            protocol: "plain",
-            endpoint: format!("http://127.0.0.1:{ceiling}"),
-            world: PathBuf::new(),
-        },
         Peer {
             name: "crossram",
             protocol: "alibaba",
             endpoint: serve.endpoint.clone(),
             world: serve.world.clone(),
+            send_to: None,
+        },
+        Peer {
+            name: "ceiling",
+            protocol: "alibaba",
+            endpoint: serve.endpoint.clone(),
+            world: serve.world.clone(),
+            send_to: Some(ceiling_url.clone()),
+        },
+        Peer {
+            name: "ceiling-bare",
+            protocol: "plain",
+            endpoint: ceiling_url,
+            world: PathBuf::new(),
+            send_to: None,
         },
         Peer {
             name: "moto",
             protocol: "aws",
             endpoint: format!("http://127.0.0.1:{}", moto_off.1),
             world: moto_world,
+            send_to: None,
         },
         Peer {
             name: "moto-auth",
             protocol: "aws",
             endpoint: format!("http://127.0.0.1:{}", moto_on.1),
             world: moto_on_world,
+            send_to: None,
         },
     ];
     let res = run_compare(crossram, &peers, requests);
@@ -588,6 +609,9 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 } else {
                     args.extend(["--action", op, "--world", world.as_str()]);
                 }
+                if let Some(url) = &p.send_to {
+                    args.extend(["--send-to", url.as_str()]);
+                }
                 let l = load(crossram, &args).map_err(|e| format!("{}: {e}", p.name))?;
                 eprintln!(
                     "  {:<10} {:<28} x{:<3} {:>9.0}/s p50 {:>6} µs p99 {:>6} µs{}",
@@ -613,7 +637,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
     let mut json = String::from("[\n");
     println!();
     println!(
-        "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10} {:>10} {:>9}",
+        "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10} {:>10} {:>9} {:>7}",
         "operation",
         "conn",
         "crossram /s p50 p99",
@@ -622,7 +646,8 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
         "ceiling /s p50 p99",
         "x moto",
         "x moto-au",
-        "% ceiling"
+        "% ceiling",
+        "% bare"
     );
     let mut first = true;
     for (ci, c) in conns.iter().enumerate() {
@@ -631,14 +656,14 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 continue;
             };
             let get = |i: usize| row.get(i).cloned().unwrap_or_default();
-            let (ceil, cr, moto, moto_auth) = (get(0), get(1), get(2), get(3));
+            let (cr, ceil, bare, moto, moto_auth) = (get(0), get(1), get(2), get(3), get(4));
             let cell = |l: &Load| format!("{:.0} {}µs {}µs", l.per_second, l.p50_us, l.p99_us);
             let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
             let x_moto = ratio(cr.per_second, moto.per_second);
             let x_auth = ratio(cr.per_second, moto_auth.per_second);
             let share = ratio(cr.per_second, ceil.per_second) * 100.0;
             println!(
-                "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10.1} {:>10.1} {:>8.0}%",
+                "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10.1} {:>10.1} {:>8.0}% {:>6.0}%",
                 op,
                 c,
                 cell(&cr),
@@ -647,7 +672,8 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 cell(&ceil),
                 x_moto,
                 x_auth,
-                share
+                share,
+                ratio(cr.per_second, bare.per_second) * 100.0
             );
             if !first {
                 json.push_str(",\n");
@@ -655,12 +681,14 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
             first = false;
             let _ = write!(
                 json,
-                "    {{\"operation\": \"{op}\", \"connections\": {c}, \"requests\": {requests}, \"crossram\": {}, \"moto\": {}, \"moto_auth\": {}, \"ceiling\": {}, \"crossram_over_moto\": {x_moto:.1}, \"crossram_over_moto_auth\": {x_auth:.1}, \"share_of_ceiling\": {:.3}}}",
+                "    {{\"operation\": \"{op}\", \"connections\": {c}, \"requests\": {requests}, \"crossram\": {}, \"moto\": {}, \"moto_auth\": {}, \"ceiling\": {}, \"ceiling_bare\": {}, \"crossram_over_moto\": {x_moto:.1}, \"crossram_over_moto_auth\": {x_auth:.1}, \"share_of_ceiling\": {:.3}, \"share_of_bare_ceiling\": {:.3}}}",
                 cr.raw,
                 moto.raw,
                 moto_auth.raw,
                 ceil.raw,
-                share / 100.0
+                bare.raw,
+                share / 100.0,
+                ratio(cr.per_second, bare.per_second)
             );
         }
     }

@@ -59,8 +59,10 @@ impl Key {
 /// What to send.
 #[derive(Debug, Clone)]
 pub(crate) struct LoadSpec {
-    /// `host:port` of the server.
+    /// `host:port` of the server: the `Host` header and what signatures cover.
     pub(crate) host: String,
+    /// `host:port` the connections go to: `host`, or the `--send-to` server.
+    pub(crate) connect_to: String,
     /// Wire protocol.
     pub(crate) protocol: Protocol,
     /// AWS service name for the SigV4 scope (`iam`, `sts`); unused otherwise.
@@ -220,7 +222,7 @@ async fn connection(
     conn: usize,
     range: std::ops::Range<usize>,
 ) -> anyhow::Result<ConnResult> {
-    let mut sender = connect(&spec.host).await?;
+    let mut sender = connect(&spec.connect_to).await?;
     let mut res = ConnResult {
         latencies_us: Vec::with_capacity(range.len()),
         failed: 0,
@@ -249,7 +251,7 @@ async fn connection(
                 // one and send again, once.
                 Err(_) if attempt == 1 => {
                     res.reconnects += 1;
-                    sender = connect(&spec.host).await?;
+                    sender = connect(&spec.connect_to).await?;
                 }
                 Err(e) => return Err(e).context("request failed"),
             }
@@ -537,6 +539,12 @@ pub(crate) struct LoadArgs {
     /// Sign with V3 (ACS3-HMAC-SHA256) instead of V1 (HMAC-SHA1).
     #[arg(long)]
     v3: bool,
+    /// Prepare against --endpoint, but send the measured requests to this server instead
+    /// (`http://HOST:PORT`), unchanged (same bytes, same `Host`, same signatures). Pointed at a
+    /// server that answers 200 to anything, it measures what the client and the network cost
+    /// for exactly this load: the ceiling any server could reach.
+    #[arg(long, value_name = "URL")]
+    send_to: Option<String>,
     /// Print one JSON object instead of a line of text.
     #[arg(long)]
     json: bool,
@@ -675,6 +683,14 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
         .prefix
         .clone()
         .unwrap_or_else(|| format!("load-{run_id}"));
+    let connect_to = match &args.send_to {
+        Some(url) => url
+            .strip_prefix("http://")
+            .with_context(|| format!("--send-to must be http://HOST:PORT, got {url}"))?
+            .trim_end_matches('/')
+            .to_owned(),
+        None => host.clone(),
+    };
     let plan = match args.protocol {
         Protocol::Plain => Plan::new("", "POST", Vec::new()).signed(vec![Key::new("", "", None)]),
         Protocol::Alibaba | Protocol::Aws => {
@@ -694,6 +710,7 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
     };
     Ok(LoadSpec {
         host,
+        connect_to,
         protocol: args.protocol,
         service: plan.service.to_owned(),
         version: plan.version.to_owned(),
@@ -704,7 +721,12 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
         connections: args.connections,
         requests: args.requests,
         v3: args.v3,
-        expect_status: plan.expect_status,
+        // A do-nothing server answers 200 to everything.
+        expect_status: if args.send_to.is_some() {
+            200
+        } else {
+            plan.expect_status
+        },
     })
 }
 

@@ -184,7 +184,7 @@ fn init_tracing(format: LogFormat) {
         .with_writer(std::io::stderr);
     // A second initialisation (never in the binary) is harmless.
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.event_format(crate::log_line::LineFormat).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
 }

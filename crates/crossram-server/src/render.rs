@@ -20,16 +20,28 @@ pub const XML_CONTENT_TYPE: &str = "text/xml;charset=utf-8";
 
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
-/// The JSON body of a success: `RequestId` first, then the action's fields.
+/// The JSON body of a success: `RequestId` first, then the action's fields, serialized straight
+/// into one buffer (no copy of the fields, no `Display` round trip).
 pub(crate) fn success_json(request_id: &str, fields: &Map<String, Value>) -> String {
-    let mut out = Map::with_capacity(fields.len() + 1);
-    out.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"{\"RequestId\":");
+    json_into(&mut out, request_id);
     for (k, v) in fields {
         if k != "RequestId" {
-            out.insert(k.clone(), v.clone());
+            out.push(b',');
+            json_into(&mut out, k);
+            out.push(b':');
+            json_into(&mut out, v);
         }
     }
-    Value::Object(out).to_string()
+    out.push(b'}');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the JSON of `value`; a `Value` or a `str` cannot fail to serialize into a `Vec`.
+fn json_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// The XML body of a success: `<?xml ...?><{action}Response><RequestId>..</RequestId>...`.

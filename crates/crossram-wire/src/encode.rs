@@ -19,15 +19,35 @@ fn is_unreserved(b: u8) -> bool {
 }
 
 /// Appends the percent-encoding of `input` (spec §1.4) to `out`.
+///
+/// Runs of unreserved bytes are copied as one slice; only the bytes between them are escaped.
 pub fn percent_encode_into(input: &str, out: &mut String) {
-    for &b in input.as_bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
+    let mut rest = input;
+    while !rest.is_empty() {
+        let run = rest
+            .bytes()
+            .position(|b| !is_unreserved(b))
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        out.push_str(plain);
+        let Some((&b, _)) = tail.as_bytes().split_first() else {
+            break;
+        };
+        out.push('%');
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b));
+        // `b` may start a multi-byte character; escape its continuation bytes one by one.
+        let mut skip = 1;
+        while let Some(&c) = tail.as_bytes().get(skip) {
+            if c & 0xC0 != 0x80 {
+                break;
+            }
             out.push('%');
-            out.push(hex_digit(b >> 4));
-            out.push(hex_digit(b));
+            out.push(hex_digit(c >> 4));
+            out.push(hex_digit(c));
+            skip += 1;
         }
+        rest = tail.get(skip..).unwrap_or_default();
     }
 }
 

@@ -994,6 +994,20 @@ proptest! {
         prop_assert_eq!(crossram_wire::form_decode(&encoded), text);
     }
 
+    /// The run-copying encoder writes exactly what a byte-at-a-time one writes.
+    #[test]
+    fn encode_matches_byte_at_a_time(text in any::<String>()) {
+        let mut naive = String::new();
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                naive.push(char::from(b));
+            } else {
+                naive.push_str(&format!("%{b:02X}"));
+            }
+        }
+        prop_assert_eq!(crossram_wire::percent_encode(&text), naive);
+    }
+
     #[test]
     fn timestamp_format_parse_round_trips(secs in -62_135_596_800i64..253_402_300_799) {
         let text = crossram_wire::format_timestamp(secs);

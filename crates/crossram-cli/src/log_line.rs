@@ -1,0 +1,182 @@
+//! The text log format of `crossram serve`: one line per event,
+//! `2026-01-02T03:04:05.123456Z  INFO crossram::request: request request_id=... status=200`.
+//!
+//! It reads like tracing-subscriber's default format, but writes a string value as it is when
+//! it needs no quoting (ids, ARNs, codes: nearly every value of a request line) instead of
+//! `Debug`-escaping every character, and never writes colour codes. Values with spaces, quotes,
+//! backslashes or control characters, and empty ones, are written quoted and escaped, so a line
+//! always splits into `key=value` pairs unambiguously.
+
+use std::fmt;
+
+use crossram_engine::Clock as _;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The event formatter (see the module docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LineFormat;
+
+impl<S, N> FormatEvent<S, N> for LineFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let t = crossram_engine::SystemClock.now();
+        let meta = event.metadata();
+        write!(
+            writer,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z {:>5} {}:",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.microsecond(),
+            meta.level(),
+            meta.target()
+        )?;
+        let mut visitor = Fields {
+            out: &mut writer,
+            result: Ok(()),
+        };
+        event.record(&mut visitor);
+        visitor.result?;
+        writer.write_char('\n')
+    }
+}
+
+/// Writes each field as ` name=value` (the message as ` text`).
+struct Fields<'w, 'a> {
+    out: &'w mut Writer<'a>,
+    result: fmt::Result,
+}
+
+impl Fields<'_, '_> {
+    fn put(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = (|| {
+            self.out.write_char(' ')?;
+            if field.name() != "message" {
+                self.out.write_str(field.name())?;
+                self.out.write_char('=')?;
+            }
+            value(self.out)
+        })();
+    }
+}
+
+/// True when `s` can be written without quotes and still be read back as one value.
+fn is_bare(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' && b != b'=')
+}
+
+impl Visit for Fields<'_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let message = field.name() == "message";
+        self.put(field, |w| {
+            if message || is_bare(value) {
+                w.write_str(value)
+            } else {
+                write!(w, "{value:?}")
+            }
+        });
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, |w| write!(w, "{value:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn capture(f: impl FnOnce()) -> String {
+        let buf = Buffer::default();
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(LineFormat)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buf.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_values_are_bare_and_others_are_quoted() {
+        let line = capture(|| {
+            tracing::info!(
+                target: "crossram::request",
+                request_id = "A954-80",
+                caller = "acs:ram::123:role/ops",
+                note = "two words",
+                empty = "",
+                quote = "a\"b",
+                status = 403u64,
+                "request"
+            );
+        });
+        let (stamp, rest) = line.split_once(' ').unwrap_or_default();
+        assert_eq!(stamp.len(), "2026-01-02T03:04:05.123456Z".len(), "{line}");
+        assert!(stamp.ends_with('Z') && stamp.as_bytes().get(10) == Some(&b'T'));
+        assert_eq!(
+            rest,
+            " INFO crossram::request: request request_id=A954-80 caller=acs:ram::123:role/ops \
+             note=\"two words\" empty=\"\" quote=\"a\\\"b\" status=403\n"
+        );
+    }
+
+    #[test]
+    fn a_value_cannot_forge_a_field() {
+        let line = capture(|| tracing::warn!(code = "x status=200", "m"));
+        assert!(line.contains("code=\"x status=200\""), "{line}");
+        assert!(line.contains(" WARN "), "{line}");
+    }
+}
