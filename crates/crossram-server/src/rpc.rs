@@ -404,16 +404,13 @@ async fn process(
         return Err(WireError::from(mismatch).into());
     }
 
-    let params: Params = signed
-        .params()
-        .iter()
-        .filter(|(n, _)| n != "Signature" && n != "SecurityToken")
-        .cloned()
-        .collect();
+    let action = signed.action().to_owned();
+    let mut params = signed.into_params();
+    params.retain(|(n, _)| n != "Signature" && n != "SecurityToken");
     let request = ApiRequest {
         product,
-        action: signed.action().to_owned(),
-        params,
+        action,
+        params: Params::new(params),
         context: RequestContext {
             source_ip: conn.map(|c| c.remote.ip()),
             secure_transport: conn.is_some_and(|c| c.secure),

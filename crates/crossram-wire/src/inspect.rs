@@ -334,6 +334,11 @@ impl SignedRequest {
         &self.params
     }
 
+    /// Takes the parameters out (for handing them on once the request is verified).
+    pub fn into_params(self) -> Vec<(String, String)> {
+        self.params
+    }
+
     /// The first value of a parameter, in wire order (may be empty).
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
