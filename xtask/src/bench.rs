@@ -318,32 +318,51 @@ fn ceiling_server() -> Res<u16> {
 
 fn serve_nothing(mut s: TcpStream) {
     let _ = s.set_nodelay(true);
-    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut chunk = [0u8; 16 * 1024];
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut chunk = [0u8; 64 * 1024];
+    // Where the search for the end of the head resumes: bytes before it were searched already.
+    let mut scanned = 0;
     loop {
-        // Answer every complete request in the buffer.
-        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).to_lowercase();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() < end + 4 + len {
-                break;
+        let found = buf
+            .get(scanned..)
+            .and_then(|b| b.windows(4).position(|w| w == b"\r\n\r\n"));
+        match found {
+            Some(pos) => {
+                let end = scanned + pos;
+                let len = content_length(buf.get(..end).unwrap_or_default());
+                if buf.len() >= end + 4 + len {
+                    buf.drain(..end + 4 + len);
+                    scanned = 0;
+                    if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .is_err()
+                    {
+                        return;
+                    }
+                    // Another request may be in the buffer already.
+                    continue;
+                }
+                // The head is complete, the body is not: look at this head again after reading.
+                scanned = end;
             }
-            buf.drain(..end + 4 + len);
-            if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                .is_err()
-            {
-                return;
-            }
+            // A head end may straddle the next read: keep its first three bytes in the search.
+            None => scanned = buf.len().saturating_sub(3),
         }
         match s.read(&mut chunk) {
             Ok(0) | Err(_) => return,
             Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
         }
     }
+}
+
+/// The `Content-Length` of a request head (0 when absent), without copying the head.
+fn content_length(head: &[u8]) -> usize {
+    head.split(|&b| b == b'\n')
+        .find_map(|line| {
+            let (name, value) = line.split_at_checked(15)?;
+            name.eq_ignore_ascii_case(b"content-length:")
+                .then(|| std::str::from_utf8(value).ok()?.trim().parse().ok())?
+        })
+        .unwrap_or(0)
 }
 
 /// One `crossram load --json` result.
@@ -1067,4 +1086,42 @@ fn scale_svg(points: &[Point], machine: &Machine) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+
+    #[test]
+    fn ceiling_answers_pipelined_and_split_requests() {
+        let port = ceiling_server().unwrap();
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // Two requests in one write, then one whose head and body arrive in pieces.
+        s.write_all(
+            b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+        )
+        .unwrap();
+        s.write_all(b"POST /c HTTP/1.1\r\ncontent-length: 4\r\n\r")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        s.write_all(b"\nab").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        s.write_all(b"cd").unwrap();
+        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+        let mut got = vec![0u8; answer.len() * 3];
+        s.read_exact(&mut got).unwrap();
+        assert_eq!(got, answer.repeat(3));
+    }
+
+    #[test]
+    fn content_length_is_read_in_any_case() {
+        assert_eq!(
+            content_length(b"POST / HTTP/1.1\r\nCONTENT-LENGTH: 12\r"),
+            12
+        );
+        assert_eq!(content_length(b"GET / HTTP/1.1\r\nHost: x\r"), 0);
+        assert_eq!(content_length(b"POST / HTTP/1.1\r\ncontent-length: x\r"), 0);
+    }
 }

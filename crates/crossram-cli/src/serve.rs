@@ -59,7 +59,8 @@ pub(crate) struct ServeArgs {
     store: String,
     /// Engine settings (TOML): `[limits]` overrides any of the limits table (e.g.
     /// `roles_per_account = 100000`), and `assume_role_rate_limit`, `ecs_transition_ms`,
-    /// `console_session_secs`, `audit_capacity` at the top level.
+    /// `console_session_secs`, `audit_capacity`, `timestamp_window_secs` (how far a request's
+    /// time may be off, and how long its nonce is remembered; 900) at the top level.
     #[arg(long)]
     config: Option<PathBuf>,
     /// For tests only (a crossram extension): let anyone who reaches the port move the
@@ -120,13 +121,17 @@ struct SettingsFile {
     ecs_transition_ms: Option<i64>,
     console_session_secs: Option<i64>,
     audit_capacity: Option<usize>,
+    /// How far a request's timestamp may be from the clock, seconds (900, as the real service,
+    /// by default); nonces are remembered for as long.
+    timestamp_window_secs: Option<i64>,
 }
 
-/// The engine configuration: defaults, overridden by `--config`.
-fn engine_config(path: Option<&Path>) -> anyhow::Result<EngineConfig> {
+/// The engine configuration and the HTTP settings: defaults, overridden by `--config`.
+fn engine_config(path: Option<&Path>) -> anyhow::Result<(EngineConfig, Settings)> {
     let mut config = EngineConfig::default();
+    let mut settings = Settings::default();
     let Some(path) = path else {
-        return Ok(config);
+        return Ok((config, settings));
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
@@ -143,7 +148,16 @@ fn engine_config(path: Option<&Path>) -> anyhow::Result<EngineConfig> {
         .console_session_secs
         .unwrap_or(config.console_session_secs);
     config.audit_capacity = file.audit_capacity.unwrap_or(config.audit_capacity);
-    Ok(config)
+    if let Some(secs) = file.timestamp_window_secs {
+        if !(1..=86_400).contains(&secs) {
+            bail!(
+                "{}: timestamp_window_secs must be between 1 and 86400, got {secs}",
+                path.display()
+            );
+        }
+        settings.timestamp_window_secs = secs;
+    }
+    Ok((config, settings))
 }
 
 /// The seed's two accounts.
@@ -264,7 +278,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock: clock.clone(),
         ids: Arc::new(RandomIds),
     };
-    let config = engine_config(args.config.as_deref())?;
+    let (config, settings) = engine_config(args.config.as_deref())?;
     let engine = Engine::open(store, env, config)
         .await
         .context("cannot open the engine")?;
@@ -333,9 +347,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!(
                 "crossram serve: clock control is on (for tests only): POST /crossram/clock moves time"
             );
-            AppState::with_clock_control(engine, c, Settings::default())
+            AppState::with_clock_control(engine, c, settings)
         }
-        None => AppState::new(engine, clock),
+        None => AppState::with_settings(engine, clock, settings),
     };
     crossram_server::serve(config, state).await?;
     Ok(())

@@ -442,3 +442,136 @@ fn an_unknown_setting_in_the_config_file_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("role_per_account"), "{err}");
 }
+
+#[test]
+fn a_config_file_narrows_the_timestamp_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "timestamp_window_secs = 60\n").unwrap();
+    let mut serve = Serve::start(&["--config", config.to_str().unwrap()]);
+    let account_a = serve.line("account 11223344 (company-a): ");
+    let key_id = key_of(&account_a, "access_key_id");
+    let secret = key_of(&account_a, "access_key_secret");
+    let addr = serve.line("listening on http://");
+    // Two minutes old: inside the real service's 15 minutes, outside the configured minute.
+    let old = signed_query_at(&key_id, &secret, "w-1", now_unix() - 120);
+    let (status, answer) = http_get(&addr, &old);
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("InvalidTimeStamp.Expired"), "{answer}");
+    let recent = signed_query_at(&key_id, &secret, "w-2", now_unix() - 20);
+    let (status, answer) = http_get(&addr, &recent);
+    assert_eq!(status, 200, "{answer}");
+    assert!(serve.terminate().success());
+
+    std::fs::write(&config, "timestamp_window_secs = 0\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("timestamp_window_secs"), "{err}");
+}
+
+#[test]
+fn the_text_log_has_one_plain_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut serve = Serve::start_logging(&[], log);
+    let account_a = serve.line("account 11223344 (company-a): ");
+    let key_id = key_of(&account_a, "access_key_id");
+    let secret = key_of(&account_a, "access_key_secret");
+    let addr = serve.line("listening on http://");
+    let (status, _) = http_get(&addr, &signed_query(&key_id, &secret, "log-1"));
+    assert_eq!(status, 200);
+    assert!(serve.terminate().success());
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(" crossram::request: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    let line = lines[0];
+    for field in [
+        "action=GetCallerIdentity",
+        "caller=acs:ram::11223344:root",
+        "outcome=allowed",
+        "status=200",
+        &format!("access_key_id={key_id}"),
+    ] {
+        assert!(line.contains(field), "{field} missing in {line}");
+    }
+    assert!(
+        !logs.contains('\u{1b}'),
+        "colour codes in a log file: {logs}"
+    );
+    assert!(!logs.contains(&secret), "{logs}");
+}
+
+#[test]
+fn load_can_send_its_requests_to_another_server() {
+    // A server that answers 200 to anything, as the bench's ceiling does.
+    let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sink_addr = sink.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let seen_in = seen.clone();
+    std::thread::spawn(move || {
+        for stream in sink.incoming().flatten() {
+            let seen = seen_in.clone();
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 65536];
+                let mut answered = 0;
+                loop {
+                    let n = match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let mut all = seen.lock().unwrap();
+                    all.extend_from_slice(&buf[..n]);
+                    // The load's requests carry no body: one head is one request.
+                    let heads = String::from_utf8_lossy(&all).matches("\r\n\r\n").count();
+                    drop(all);
+                    while answered < heads {
+                        answered += 1;
+                        if stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut serve = Serve::start(&[]);
+    let addr = serve.line("listening on http://");
+    let world = serve.line("credentials: ");
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args([
+            "load",
+            "--endpoint",
+            &format!("http://{addr}"),
+            "--world",
+            &world,
+        ])
+        .args(["--action", "assume-role", "--requests", "5", "--json"])
+        .args(["--send-to", &format!("http://{sink_addr}")])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["ok"], 5, "{stdout}");
+    // The sink got the signed AssumeRole requests, addressed to crossram.
+    let got = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert_eq!(got.matches("Action=AssumeRole").count(), 5, "{got}");
+    assert!(got.contains("Signature="), "{got}");
+    assert!(
+        got.to_ascii_lowercase().contains(&format!("host: {addr}")),
+        "{got}"
+    );
+    assert!(serve.terminate().success());
+}
