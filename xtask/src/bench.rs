@@ -53,6 +53,8 @@ struct Options {
     skip_compare: bool,
     /// Skip the scale curve.
     skip_scale: bool,
+    /// Run only the memory soak, this many seconds per window setting.
+    soak_secs: Option<u64>,
 }
 
 fn parse_options(args: &[String]) -> Res<Options> {
@@ -62,6 +64,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
         sizes: SIZES.to_vec(),
         skip_compare: false,
         skip_scale: false,
+        soak_secs: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -86,6 +89,13 @@ fn parse_options(args: &[String]) -> Res<Options> {
             }
             "--no-compare" => o.skip_compare = true,
             "--no-scale" => o.skip_scale = true,
+            "--soak" => {
+                let secs = num("--soak")?;
+                if !(10..=3600).contains(&secs) {
+                    return Err("--soak takes 10 to 3600 seconds".into());
+                }
+                o.soak_secs = Some(secs as u64);
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -96,7 +106,7 @@ fn parse_options(args: &[String]) -> Res<Options> {
 }
 
 /// Runs `cargo xtask bench [--requests N] [--scale-requests N] [--sizes A,B] [--no-compare]
-/// [--no-scale]`.
+/// [--no-scale]`, or `cargo xtask bench --soak SECS` (the memory soak alone).
 pub(crate) fn bench(args: &[String]) -> Res<()> {
     let opts = parse_options(args)?;
     let root = workspace_root();
@@ -121,6 +131,14 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         }
     );
     println!("machine: {}", machine.line());
+    if let Some(secs) = opts.soak_secs {
+        let soak_json = soak(&crossram, &work, secs)?;
+        let _ = writeln!(json, "  \"soak\": {soak_json}");
+        json.push_str("}\n");
+        write_file(&root.join("bench").join("soak.json"), &json)?;
+        println!("wrote bench/soak.json");
+        return Ok(());
+    }
     if !opts.skip_compare {
         let venv = ensure_venv(&target)?;
         let versions = capture(
@@ -454,10 +472,21 @@ struct Serve {
 
 /// Starts `crossram serve` with `extra` arguments and waits for `listening on`.
 fn start_serve(crossram: &Path, work: &Path, extra: &[&str], log: &str) -> Res<Serve> {
+    start_serve_with(crossram, work, extra, log, "")
+}
+
+/// [`start_serve`] with `settings` (top-level `--config` lines) before the limits.
+fn start_serve_with(
+    crossram: &Path,
+    work: &Path,
+    extra: &[&str],
+    log: &str,
+    settings: &str,
+) -> Res<Serve> {
     let config = work.join("serve.toml");
     write_file(
         &config,
-        "[limits]\nroles_per_account = 1000000\nusers_per_account = 1000000\ncustom_policies_per_account = 1000000\n",
+        &format!("{settings}[limits]\nroles_per_account = 1000000\nusers_per_account = 1000000\ncustom_policies_per_account = 1000000\n"),
     )?;
     let stderr = std::fs::File::create(work.join(log)).map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -513,6 +542,77 @@ fn start_serve(crossram: &Path, work: &Path, extra: &[&str], log: &str) -> Res<S
             });
         }
     }
+}
+
+/// Requests per load of the soak (RSS is read between loads).
+const SOAK_CHUNK: usize = 200_000;
+
+/// The memory soak: AssumeRole over 64 connections for `secs` seconds, resident memory read
+/// after every [`SOAK_CHUNK`] requests; once with the real 15-minute timestamp (and nonce)
+/// window, once with a 60-second one, so the nonce cache's share of the growth is plain and
+/// the rest can be seen flat. Returns the JSON of `soak`.
+fn soak(crossram: &Path, work: &Path, secs: u64) -> Res<String> {
+    let mut runs = Vec::new();
+    for window in [900u32, 60] {
+        let settings = format!("timestamp_window_secs = {window}\n");
+        let serve = start_serve_with(crossram, work, &[], "serve-soak.log", &settings)?;
+        let pid = serve.child.id();
+        let world = serve.world.to_string_lossy().into_owned();
+        let chunk = SOAK_CHUNK.to_string();
+        let args = [
+            "--endpoint",
+            serve.endpoint.as_str(),
+            "--world",
+            world.as_str(),
+            "--action",
+            "assume-role",
+            "--connections",
+            "64",
+            "--requests",
+            chunk.as_str(),
+        ];
+        let idle = rss_bytes(pid);
+        println!("soak, {window}-second window: idle {:.1} MB", mb(idle));
+        let started = Instant::now();
+        let mut samples = vec![(0.0, 0usize, idle)];
+        let mut total = 0;
+        while started.elapsed() < Duration::from_secs(secs) {
+            if let Err(e) = load(crossram, &args) {
+                terminate(serve.child);
+                return Err(e);
+            }
+            total += SOAK_CHUNK;
+            let t = started.elapsed().as_secs_f64();
+            let rss = rss_bytes(pid);
+            println!(
+                "  {t:>6.1} s {total:>10} requests {:>8.1} MB ({:.0}/s)",
+                mb(rss),
+                total as f64 / t
+            );
+            samples.push((t, total, rss));
+        }
+        terminate(serve.child);
+        runs.push((window, samples));
+    }
+    let mut json = String::from("[");
+    for (i, (window, samples)) in runs.iter().enumerate() {
+        let points: Vec<String> = samples
+            .iter()
+            .map(|(t, n, rss)| format!("[{t:.1}, {n}, {rss}]"))
+            .collect();
+        let _ = write!(
+            json,
+            "{}\n    {{\"window_secs\": {window}, \"chunk\": {SOAK_CHUNK}, \"samples_seconds_requests_rss\": [{}]}}",
+            if i == 0 { "" } else { "," },
+            points.join(", ")
+        );
+    }
+    json.push_str("\n  ]");
+    Ok(json)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
 }
 
 /// Resident memory of a process, bytes.
