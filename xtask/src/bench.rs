@@ -486,7 +486,9 @@ fn start_serve_with(
     let config = work.join("serve.toml");
     write_file(
         &config,
-        &format!("{settings}[limits]\nroles_per_account = 1000000\nusers_per_account = 1000000\ncustom_policies_per_account = 1000000\n"),
+        &format!(
+            "{settings}[limits]\nroles_per_account = 1000000\nusers_per_account = 1000000\ncustom_policies_per_account = 1000000\n"
+        ),
     )?;
     let stderr = std::fs::File::create(work.join(log)).map_err(|e| e.to_string())?;
     let started = Instant::now();

@@ -282,7 +282,7 @@ impl Engine {
                 Write::Put(record) => Op::Put {
                     key: record.key(),
                     value: record
-                        .to_value()
+                        .to_json()
                         .map_err(|e| ApiError::internal(format!("cannot encode a record: {e}")))?,
                     expect: Expect::Any,
                 },

@@ -409,6 +409,19 @@ impl Record {
         }
     }
 
+    /// The record as stored, serialized straight to text.
+    pub fn to_json(&self) -> Result<crossram_store::Json, serde_json::Error> {
+        match self {
+            Self::Meta(r) => crossram_store::Json::to_json(r),
+            Self::Account(r) => crossram_store::Json::to_json(r),
+            Self::User(r) => crossram_store::Json::to_json(r),
+            Self::Group(r) => crossram_store::Json::to_json(r),
+            Self::Role(r) => crossram_store::Json::to_json(r),
+            Self::Policy(r) => crossram_store::Json::to_json(r),
+            Self::Instance(r) => crossram_store::Json::to_json(r),
+        }
+    }
+
     /// The record as stored.
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
         match self {

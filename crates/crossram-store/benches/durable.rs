@@ -177,7 +177,7 @@ fn fill(dir: &std::path::Path, compact: bool) {
             let ops = (chunk * 1000..(chunk + 1) * 1000)
                 .map(|n| Op::Put {
                     key: format!("acct/{}/role/role-{n}", 10_000_000 + n % 1000),
-                    value: value(n),
+                    value: value(n).into(),
                     expect: Expect::Absent,
                 })
                 .collect();

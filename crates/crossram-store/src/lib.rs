@@ -25,8 +25,8 @@
 //! assert_eq!(v, 1);
 //! let versions = store
 //!     .commit(vec![
-//!         Op::Put { key: "acct/1/role/admin".into(), value: serde_json::json!({"max": 7200}), expect: Expect::Version(1) },
-//!         Op::Put { key: "acct/1/role/admin/policy/p1".into(), value: serde_json::json!(true), expect: Expect::Absent },
+//!         Op::Put { key: "acct/1/role/admin".into(), value: serde_json::json!({"max": 7200}).into(), expect: Expect::Version(1) },
+//!         Op::Put { key: "acct/1/role/admin/policy/p1".into(), value: serde_json::json!(true).into(), expect: Expect::Absent },
 //!     ])
 //!     .await?;
 //! assert_eq!(versions, vec![2, 1]);
@@ -77,7 +77,7 @@ pub enum Op {
         /// The key.
         key: String,
         /// The new value.
-        value: serde_json::Value,
+        value: Json,
         /// The precondition.
         expect: Expect,
     },
@@ -88,6 +88,53 @@ pub enum Op {
         /// The precondition.
         expect: Expect,
     },
+}
+
+/// A JSON value as compact text: what the stores keep and write. Built from a
+/// `serde_json::Value` or straight from any serializable type (no intermediate tree), so it is
+/// always valid JSON.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Json(Box<str>);
+
+impl Json {
+    /// Serializes `value`.
+    pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(|s| Self(s.into_boxed_str()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses the text back into a value.
+    pub fn to_value(&self) -> serde_json::Value {
+        // Valid JSON by construction; `Null` only if that were ever broken.
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    pub(crate) fn into_boxed_str(self) -> Box<str> {
+        self.0
+    }
+}
+
+impl From<serde_json::Value> for Json {
+    fn from(value: serde_json::Value) -> Self {
+        Self::from(&value)
+    }
+}
+
+impl From<&serde_json::Value> for Json {
+    fn from(value: &serde_json::Value) -> Self {
+        // A `Value` always serializes (its map keys are strings).
+        Self(value.to_string().into_boxed_str())
+    }
+}
+
+impl std::fmt::Debug for Json {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl Op {

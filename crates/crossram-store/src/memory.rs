@@ -48,7 +48,7 @@ impl Store for MemoryStore {
     ) -> Result<u64, StoreError> {
         let out = self.commit_ops(vec![Op::Put {
             key: key.to_owned(),
-            value,
+            value: value.into(),
             expect,
         }])?;
         Ok(out.first().map_or(0, |o| o.version))

@@ -78,12 +78,7 @@ pub(crate) fn prepare(ops: Vec<Op>) -> Result<Vec<Prepared>, StoreError> {
             Ok(match op {
                 Op::Put { key, value, expect } => Prepared {
                     key: key.into_boxed_str(),
-                    // Straight into a buffer (`Display` would go through a formatter).
-                    raw: Some(
-                        serde_json::to_string(&value)
-                            .unwrap_or_default()
-                            .into_boxed_str(),
-                    ),
+                    raw: Some(value.into_boxed_str()),
                     expect,
                 },
                 Op::Delete { key, expect } => Prepared {

@@ -77,12 +77,12 @@ fn child_process_entry() {
                     let mut ops = vec![
                         Op::Put {
                             key: format!("w/{i}/{n}"),
-                            value: value(i, n),
+                            value: value(i, n).into(),
                             expect: Expect::Absent,
                         },
                         Op::Put {
                             key: format!("w/{i}/last"),
-                            value: json!(n),
+                            value: json!(n).into(),
                             expect: if n == 0 {
                                 Expect::Absent
                             } else {

@@ -82,7 +82,7 @@ async fn writes_survive_reopen_with_versions() {
             },
             Op::Put {
                 key: "a/3".into(),
-                value: json!([1, 2]),
+                value: json!([1, 2]).into(),
                 expect: Expect::Absent,
             },
         ])

@@ -25,7 +25,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (key.clone(), any::<i32>(), expect()).prop_map(|(k, v, e)| Op::Put {
             key: k.into(),
-            value: json!({"v": v}),
+            value: json!({"v": v}).into(),
             expect: e,
         }),
         1 => (key, expect()).prop_map(|(k, e)| Op::Delete { key: k.into(), expect: e }),

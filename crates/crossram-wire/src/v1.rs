@@ -5,7 +5,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::encode::{percent_encode, percent_encode_into};
+use crate::encode::percent_encode_into;
 
 /// The `SignatureMethod` value of V1.
 pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";
@@ -19,20 +19,34 @@ pub fn canonicalized_query_string<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut encoded: Vec<(String, String)> = params
-        .into_iter()
-        .filter(|(name, _)| *name != "Signature")
-        .map(|(name, value)| (percent_encode(name), percent_encode(value)))
-        .collect();
-    encoded.sort_unstable();
-    let mut out = String::with_capacity(encoded.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-    for (name, value) in &encoded {
+    // Every name and value is encoded once into one buffer; the pairs are sorted as ranges of
+    // it, and the output is assembled from them (two allocations whatever the pair count).
+    let mut encoded = String::new();
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for (name, value) in params {
+        if name == "Signature" {
+            continue;
+        }
+        let start = encoded.len();
+        percent_encode_into(name, &mut encoded);
+        let middle = encoded.len();
+        percent_encode_into(value, &mut encoded);
+        pairs.push((start, middle, encoded.len()));
+    }
+    let part = |from: usize, to: usize| encoded.get(from..to).unwrap_or_default();
+    pairs.sort_unstable_by(|&(s1, m1, e1), &(s2, m2, e2)| {
+        part(s1, m1)
+            .cmp(part(s2, m2))
+            .then_with(|| part(m1, e1).cmp(part(m2, e2)))
+    });
+    let mut out = String::with_capacity(encoded.len() + 2 * pairs.len());
+    for &(start, middle, end) in &pairs {
         if !out.is_empty() {
             out.push('&');
         }
-        out.push_str(name);
+        out.push_str(part(start, middle));
         out.push('=');
-        out.push_str(value);
+        out.push_str(part(middle, end));
     }
     out
 }

@@ -293,7 +293,7 @@ impl Store for FileStore {
         let out = self
             .commit_ops(vec![Op::Put {
                 key: key.to_owned(),
-                value,
+                value: value.into(),
                 expect,
             }])
             .await?;

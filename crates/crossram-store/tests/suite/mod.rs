@@ -132,12 +132,12 @@ async fn commit_all_or_nothing(s: &dyn Store) {
         .commit(vec![
             Op::Put {
                 key: "t6/role".into(),
-                value: json!({"v": 2}),
+                value: json!({"v": 2}).into(),
                 expect: Expect::Version(1),
             },
             Op::Put {
                 key: "t6/new".into(),
-                value: json!(1),
+                value: json!(1).into(),
                 expect: Expect::Absent,
             },
             Op::Delete {
@@ -146,7 +146,7 @@ async fn commit_all_or_nothing(s: &dyn Store) {
             },
             Op::Put {
                 key: "t6/other".into(),
-                value: json!(1),
+                value: json!(1).into(),
                 expect: Expect::Version(3),
             },
         ])
@@ -162,7 +162,7 @@ async fn commit_all_or_nothing(s: &dyn Store) {
         .commit(vec![
             Op::Put {
                 key: "t6/new".into(),
-                value: json!(1),
+                value: json!(1).into(),
                 expect: Expect::Absent,
             },
             Op::Delete {
@@ -179,12 +179,12 @@ async fn commit_all_or_nothing(s: &dyn Store) {
         .commit(vec![
             Op::Put {
                 key: "t6/role".into(),
-                value: json!({"v": 2}),
+                value: json!({"v": 2}).into(),
                 expect: Expect::Version(1),
             },
             Op::Put {
                 key: "t6/role/att/p1".into(),
-                value: json!(true),
+                value: json!(true).into(),
                 expect: Expect::Absent,
             },
             Op::Delete {
@@ -219,12 +219,12 @@ async fn commit_in_order(s: &dyn Store) {
         .commit(vec![
             Op::Put {
                 key: "t7/a".into(),
-                value: json!(1),
+                value: json!(1).into(),
                 expect: Expect::Absent,
             },
             Op::Put {
                 key: "t7/a".into(),
-                value: json!(2),
+                value: json!(2).into(),
                 expect: Expect::Version(1),
             },
             Op::Delete {
@@ -233,7 +233,7 @@ async fn commit_in_order(s: &dyn Store) {
             },
             Op::Put {
                 key: "t7/a".into(),
-                value: json!(3),
+                value: json!(3).into(),
                 expect: Expect::Absent,
             },
         ])
@@ -251,7 +251,7 @@ async fn commit_in_order(s: &dyn Store) {
             },
             Op::Put {
                 key: "t7/a".into(),
-                value: json!(9),
+                value: json!(9).into(),
                 expect: Expect::Version(1),
             },
         ])
