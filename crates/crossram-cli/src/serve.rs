@@ -149,9 +149,10 @@ fn engine_config(path: Option<&Path>) -> anyhow::Result<(EngineConfig, Settings)
         .unwrap_or(config.console_session_secs);
     config.audit_capacity = file.audit_capacity.unwrap_or(config.audit_capacity);
     if let Some(secs) = file.timestamp_window_secs {
-        if !(1..=86_400).contains(&secs) {
+        let max = crossram_server::nonce::MAX_WINDOW_SECS;
+        if !(1..=max).contains(&secs) {
             bail!(
-                "{}: timestamp_window_secs must be between 1 and 86400, got {secs}",
+                "{}: timestamp_window_secs must be between 1 and {max}, got {secs}",
                 path.display()
             );
         }

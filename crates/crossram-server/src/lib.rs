@@ -49,7 +49,8 @@ pub struct Settings {
     pub max_header_bytes: usize,
     /// Largest accepted raw query string, bytes. Default 64 KiB.
     pub max_query_bytes: usize,
-    /// How far a request timestamp may be from the engine clock, seconds. Default 900.
+    /// How far a request timestamp may be from the engine clock, seconds; nonces are remembered
+    /// as long. Default 900; at most [`nonce::MAX_WINDOW_SECS`] (larger values are taken as it).
     pub timestamp_window_secs: i64,
     /// How many nonces the replay cache may hold. Default [`nonce::DEFAULT_CAPACITY`].
     pub nonce_capacity: usize,
@@ -121,9 +122,13 @@ impl AppState {
     fn build(
         engine: Arc<Engine>,
         clock: Arc<dyn Clock>,
-        settings: Settings,
+        mut settings: Settings,
         clock_control: Option<Arc<OffsetClock>>,
     ) -> Self {
+        // The time window and the nonce window must be the same, or replays could slip through.
+        settings.timestamp_window_secs = settings
+            .timestamp_window_secs
+            .clamp(0, nonce::MAX_WINDOW_SECS);
         let nonces =
             nonce::NonceCache::new(settings.timestamp_window_secs, settings.nonce_capacity);
         Self {
