@@ -412,7 +412,9 @@ fn json_num(text: &str, field: &str) -> Option<f64> {
 }
 
 /// Runs `crossram load` with `args` (plus `--json`), within [`LOAD_TIMEOUT`].
-fn load(crossram: &Path, args: &[&str]) -> Res<Load> {
+/// Runs `crossram load`; failed requests are an error unless `tolerate_failures` (then they are
+/// counted in the result, up to a tenth of the requests).
+fn load(crossram: &Path, args: &[&str], tolerate_failures: bool) -> Res<Load> {
     let mut child = Command::new(crossram)
         .arg("load")
         .args(args)
@@ -457,7 +459,8 @@ fn load(crossram: &Path, args: &[&str]) -> Res<Load> {
         reconnects: get("reconnects"),
         raw: line.clone(),
     };
-    if l.failed > 0 {
+    let requests = json_num(&line, "ok").unwrap_or(0.0) as u64 + l.failed;
+    if l.failed > 0 && (!tolerate_failures || l.failed * 10 > requests) {
         return Err(format!(
             "crossram load {}: {} requests failed: {err}",
             args.join(" "),
@@ -585,7 +588,7 @@ fn soak(crossram: &Path, work: &Path, secs: u64) -> Res<String> {
         let mut samples = vec![(0.0, 0usize, idle)];
         let mut total = 0;
         while started.elapsed() < Duration::from_secs(secs) {
-            if let Err(e) = load(crossram, &args) {
+            if let Err(e) = load(crossram, &args, false) {
                 terminate(serve.child);
                 return Err(e);
             }
@@ -715,17 +718,21 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
         let cs = c.to_string();
         let mut per_op = Vec::new();
         for op in OPS {
-            let mut row = Vec::new();
-            for p in peers {
-                let world = p.world.to_string_lossy().into_owned();
-                // A run of crossram or the ceiling takes a fraction of a second and varies from
-                // run to run by more than the differences measured: take the median of several.
-                // moto takes seconds per run and is run once.
-                let repeats = if p.protocol == "aws" { 1 } else { REPEATS };
-                let mut runs = Vec::with_capacity(repeats);
-                for k in 0..repeats {
-                    // Repeat k of attach-policy-to-role uses the roles repeat k of create-role made.
+            // A run of crossram or the ceiling takes a fraction of a second and varies from run
+            // to run (and with the machine's state over minutes) by more than the differences
+            // measured: their runs are interleaved, crossram then each ceiling, REPEATS times,
+            // and the median of each kept. moto takes seconds per run and is run once.
+            let mut runs: Vec<Vec<Load>> = vec![Vec::new(); peers.len()];
+            for k in 0..REPEATS {
+                for (i, p) in peers.iter().enumerate() {
+                    let once = p.protocol == "aws";
+                    if once && k > 0 {
+                        continue;
+                    }
+                    // Repeat k of attach-policy-to-role uses the roles repeat k of create-role
+                    // made.
                     let prefix = format!("cmp{c}r{k}");
+                    let world = p.world.to_string_lossy().into_owned();
                     let mut args = vec![
                         "--protocol",
                         p.protocol,
@@ -746,10 +753,18 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                     if let Some(url) = &p.send_to {
                         args.extend(["--send-to", url.as_str()]);
                     }
-                    runs.push(load(crossram, &args).map_err(|e| format!("{}: {e}", p.name))?);
+                    // moto answers an occasional 500 under 64 connections: counted and shown,
+                    // not fatal. crossram and the ceiling must answer every request.
+                    let l = load(crossram, &args, once).map_err(|e| format!("{}: {e}", p.name))?;
+                    if let Some(r) = runs.get_mut(i) {
+                        r.push(l);
+                    }
                 }
-                runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-                let Some(l) = runs.get(runs.len() / 2).cloned() else {
+            }
+            let mut row = Vec::new();
+            for (p, mut r) in peers.iter().zip(runs) {
+                r.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+                let Some(l) = r.get(r.len() / 2).cloned() else {
                     return Err(format!("{}: no run", p.name));
                 };
                 eprintln!(
@@ -760,10 +775,10 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                     l.per_second,
                     l.p50_us,
                     l.p99_us,
-                    if l.reconnects > 0 {
-                        format!(" ({} reconnects)", l.reconnects)
-                    } else {
-                        String::new()
+                    match (l.reconnects, l.failed) {
+                        (0, 0) => String::new(),
+                        (r, 0) => format!(" ({r} reconnects)"),
+                        (r, f) => format!(" ({r} reconnects, {f} failed)"),
                     }
                 );
                 row.push(l);
@@ -970,6 +985,7 @@ fn scale(
                         "--prefix",
                         "pop",
                     ],
+                    false,
                 );
                 if let Err(e) = r {
                     fill = Err(e);
@@ -1000,6 +1016,7 @@ fn scale(
                             "--requests",
                             &n,
                         ],
+                        false,
                     ) {
                         Ok(l) => l,
                         Err(e) => {

@@ -116,6 +116,9 @@ impl Shard {
     }
 
     fn insert(&mut self, hash: u64, bucket: i64) {
+        // With the clock stepped back, a bucket may already count as ended; the current one
+        // lasts at least as long on the clock as it runs now, so nothing is forgotten early.
+        let bucket = bucket.max(self.current);
         let entry = hash | (tag_of(bucket) << (64 - TAG_BITS));
         self.table
             .insert_unique(slot_hash(entry), entry, |e| slot_hash(*e));
@@ -369,6 +372,22 @@ mod tests {
             Err(NonceError::Used)
         );
         assert_eq!(c.check_and_insert("ak", "n100", now, now), Ok(()));
+    }
+
+    #[test]
+    fn a_clock_stepped_far_back_forgets_nothing_early() {
+        let c = NonceCache::new(900, 1000);
+        c.check_and_insert("ak", "a", NOW, NOW).unwrap();
+        // The clock steps back 20 minutes; a request made then is remembered for its window.
+        let back = NOW - 1200;
+        c.check_and_insert("ak", "b", back, back).unwrap();
+        for t in [back + 1, back + 600, back + 899] {
+            assert_eq!(
+                c.check_and_insert("ak", "b", back, t),
+                Err(NonceError::Used),
+                "at {t}"
+            );
+        }
     }
 
     proptest::proptest! {
