@@ -1,8 +1,9 @@
 //! Helpers shared by the end-to-end tests: finding the `crossram` binary, running
-//! `crossram serve` as a child process, and the Python virtual environment with the official
-//! Alibaba Cloud SDKs.
+//! `crossram serve` as a child process, the Python virtual environment and the Node.js package
+//! folder with the official Alibaba Cloud SDKs.
 //!
-//! Nothing here skips: a missing part (the binary, Python, PyPI) is an error that fails the test.
+//! Nothing here skips: a missing part (the binary, Python, Node.js, PyPI, the npm registry) is an
+//! error that fails the test.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -77,6 +78,35 @@ pub fn sdk_python() -> Result<PathBuf, String> {
         .args(PYTHON_SDKS))?;
     std::fs::write(&marker, wanted).map_err(|e| e.to_string())?;
     Ok(python)
+}
+
+/// The `node_modules` folder of the official Node.js SDKs, installed on first use with `npm ci`
+/// from `tests/sdk/node/package-lock.json` (exact versions and integrity hashes) under
+/// `target/sdk-node` (a lock file serialises concurrent test processes).
+pub fn sdk_node_modules() -> Result<PathBuf, String> {
+    let target = workspace_root().join("target");
+    let dir = target.join("sdk-node");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let lock = File::create(target.join("sdk-node.lock")).map_err(|e| e.to_string())?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the Node.js SDK folder: {e}"))?;
+    let source = workspace_root().join("tests").join("sdk").join("node");
+    let wanted = std::fs::read_to_string(source.join("package-lock.json"))
+        .map_err(|e| format!("cannot read tests/sdk/node/package-lock.json: {e}"))?;
+    let marker = dir.join(".crossram-installed");
+    let modules = dir.join("node_modules");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(modules);
+    }
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(source.join(file), dir.join(file))
+            .map_err(|e| format!("cannot copy {file}: {e}"))?;
+    }
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir))?;
+    std::fs::write(&marker, wanted).map_err(|e| e.to_string())?;
+    Ok(modules)
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
