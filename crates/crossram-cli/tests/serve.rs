@@ -51,6 +51,16 @@ impl Serve {
         }
     }
 
+    /// The root AccessKey of account A as printed, and the plain HTTP address.
+    fn account_a_and_address(&mut self) -> (String, String, String) {
+        let account_a = self.line("account 11223344 (company-a): ");
+        (
+            key_of(&account_a, "access_key_id"),
+            key_of(&account_a, "access_key_secret"),
+            self.line("listening on http://"),
+        )
+    }
+
     /// Waits for a stdout line starting with `prefix` and returns the rest.
     fn line(&mut self, prefix: &str) -> String {
         if let Some(l) = self.seen.iter().find(|l| l.starts_with(prefix)) {
@@ -260,10 +270,7 @@ fn clock_control_is_off_by_default_and_moves_time_when_on() {
 
     // On: an hour later for the emulator, and requests must be stamped an hour ahead.
     let mut serve = Serve::start(&["--clock-control"]);
-    let account_a = serve.line("account 11223344 (company-a): ");
-    let key_id = key_of(&account_a, "access_key_id");
-    let secret = key_of(&account_a, "access_key_secret");
-    let addr = serve.line("listening on http://");
+    let (key_id, secret, addr) = serve.account_a_and_address();
     let (status, answer) = http_get(&addr, "/crossram/clock");
     assert_eq!(status, 200, "{answer}");
     assert!(clock_near(&answer, now_unix()), "{answer}");
@@ -449,10 +456,7 @@ fn a_config_file_narrows_the_timestamp_window() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "timestamp_window_secs = 60\n").unwrap();
     let mut serve = Serve::start(&["--config", config.to_str().unwrap()]);
-    let account_a = serve.line("account 11223344 (company-a): ");
-    let key_id = key_of(&account_a, "access_key_id");
-    let secret = key_of(&account_a, "access_key_secret");
-    let addr = serve.line("listening on http://");
+    let (key_id, secret, addr) = serve.account_a_and_address();
     // Two minutes old: inside the real service's 15 minutes, outside the configured minute.
     let old = signed_query_at(&key_id, &secret, "w-1", now_unix() - 120);
     let (status, answer) = http_get(&addr, &old);
@@ -479,10 +483,7 @@ fn the_text_log_has_one_plain_line_per_request() {
     let log_path = dir.path().join("stderr.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut serve = Serve::start_logging(&[], log);
-    let account_a = serve.line("account 11223344 (company-a): ");
-    let key_id = key_of(&account_a, "access_key_id");
-    let secret = key_of(&account_a, "access_key_secret");
-    let addr = serve.line("listening on http://");
+    let (key_id, secret, addr) = serve.account_a_and_address();
     let (status, _) = http_get(&addr, &signed_query(&key_id, &secret, "log-1"));
     assert_eq!(status, 200);
     assert!(serve.terminate().success());

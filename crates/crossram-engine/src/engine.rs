@@ -80,9 +80,15 @@ impl Engine {
                 };
                 let record = Record::Meta(meta);
                 let value = record
-                    .to_value()
+                    .to_json()
                     .map_err(|e| OpenError::Unreadable(e.to_string()))?;
-                store.put(&record.key(), value, Expect::Absent).await?;
+                store
+                    .commit(vec![Op::Put {
+                        key: record.key(),
+                        value,
+                        expect: Expect::Absent,
+                    }])
+                    .await?;
                 world.apply(Write::put(record));
                 key
             }

@@ -363,8 +363,10 @@ pub struct MetaRecord {
     pub token_key: Secret,
 }
 
-/// Any record, with the key it is stored under.
-#[derive(Debug, Clone)]
+/// Any record, with the key it is stored under. Serializes as the inner record (what is
+/// stored; [`Record::from_stored`] reads it back by the shape of the key).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
 pub enum Record {
     /// Engine metadata.
     Meta(MetaRecord),
@@ -411,28 +413,7 @@ impl Record {
 
     /// The record as stored, serialized straight to text.
     pub fn to_json(&self) -> Result<crossram_store::Json, serde_json::Error> {
-        match self {
-            Self::Meta(r) => crossram_store::Json::to_json(r),
-            Self::Account(r) => crossram_store::Json::to_json(r),
-            Self::User(r) => crossram_store::Json::to_json(r),
-            Self::Group(r) => crossram_store::Json::to_json(r),
-            Self::Role(r) => crossram_store::Json::to_json(r),
-            Self::Policy(r) => crossram_store::Json::to_json(r),
-            Self::Instance(r) => crossram_store::Json::to_json(r),
-        }
-    }
-
-    /// The record as stored.
-    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        match self {
-            Self::Meta(r) => serde_json::to_value(r),
-            Self::Account(r) => serde_json::to_value(r),
-            Self::User(r) => serde_json::to_value(r),
-            Self::Group(r) => serde_json::to_value(r),
-            Self::Role(r) => serde_json::to_value(r),
-            Self::Policy(r) => serde_json::to_value(r),
-            Self::Instance(r) => serde_json::to_value(r),
-        }
+        crossram_store::Json::to_json(self)
     }
 
     /// Reads a stored record back, by the shape of its key.

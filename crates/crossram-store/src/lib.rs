@@ -102,17 +102,6 @@ impl Json {
         serde_json::to_string(value).map(|s| Self(s.into_boxed_str()))
     }
 
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Parses the text back into a value.
-    pub fn to_value(&self) -> serde_json::Value {
-        // Valid JSON by construction; `Null` only if that were ever broken.
-        serde_json::from_str(&self.0).unwrap_or_default()
-    }
-
     pub(crate) fn into_boxed_str(self) -> Box<str> {
         self.0
     }
