@@ -389,6 +389,12 @@ impl PolicyDocument {
         self.statements.get(index).map(|s| s.effect)
     }
 
+    /// True when some statement has a `Condition`: only then does evaluating the document read
+    /// the request's [`Context`].
+    pub fn has_conditions(&self) -> bool {
+        self.statements.iter().any(|s| s.condition.is_some())
+    }
+
     /// A document of `kind` with no statement (allows nothing).
     pub fn empty(kind: PolicyKind) -> Self {
         Self {

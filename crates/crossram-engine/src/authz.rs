@@ -126,8 +126,17 @@ pub(crate) fn principal(caller: &Caller) -> Option<crossram_core::arn::Principal
     })
 }
 
-/// The condition-key facts of a request.
-pub(crate) fn context(engine: &Engine, ctx: &RequestContext) -> Context {
+/// The request context for evaluating `docs` (current time, source address, transport, MFA):
+/// empty when none of them has a condition, since only conditions read it and building it
+/// formats the time and the address.
+pub(crate) fn context_for<'d>(
+    engine: &Engine,
+    ctx: &RequestContext,
+    mut docs: impl Iterator<Item = &'d PolicyDocument>,
+) -> Context {
+    if !docs.any(PolicyDocument::has_conditions) {
+        return Context::default();
+    }
     let mut c = Context::default();
     c.insert("acs:CurrentTime", format_timestamp(engine.env.clock.now()));
     if let Some(ip) = ctx.source_ip {
@@ -176,7 +185,11 @@ pub(crate) fn check(
         document: d,
     });
     let principal = principal(caller);
-    let context = context(engine, ctx);
+    let docs = named
+        .iter()
+        .map(|p| p.document)
+        .chain(session.map(|s| s.document));
+    let context = context_for(engine, ctx, docs);
     for resource in resources {
         let request = Request {
             action,

@@ -99,7 +99,7 @@ impl Engine {
             audit: AuditLog::new(config.audit_capacity),
             env,
             config,
-            tokens: TokenKey::new(key),
+            tokens: TokenKey::new(&key),
             locks: Mutex::new(HashMap::new()),
             logon_failures: Mutex::new(HashMap::new()),
             rate: Mutex::new(HashMap::new()),

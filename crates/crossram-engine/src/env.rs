@@ -131,14 +131,34 @@ pub struct RandomIds;
 
 impl IdGen for RandomIds {
     fn string(&self, alphabet: &[u8], len: usize) -> String {
-        use rand::Rng;
+        use rand::{Rng, RngCore};
         let mut rng = rand::rng();
-        (0..len)
-            .map(|_| {
-                let idx = rng.random_range(0..alphabet.len().max(1));
-                char::from(alphabet.get(idx).copied().unwrap_or(b'0'))
-            })
-            .collect()
+        let n = alphabet.len();
+        let mut out = String::with_capacity(len);
+        if n == 0 || n > 256 {
+            for _ in 0..len {
+                let idx = rng.random_range(0..n.max(1));
+                out.push(char::from(alphabet.get(idx).copied().unwrap_or(b'0')));
+            }
+            return out;
+        }
+        // Random bytes in bulk, each kept only below the largest multiple of `n` (so that every
+        // symbol stays equally likely), instead of one range draw per symbol.
+        let limit = 256 - 256 % n;
+        let mut pool = [0u8; 64];
+        let mut produced = 0;
+        while produced < len {
+            rng.fill_bytes(&mut pool);
+            for &b in pool.iter().filter(|&&b| usize::from(b) < limit) {
+                if produced == len {
+                    break;
+                }
+                let symbol = alphabet.get(usize::from(b) % n).copied().unwrap_or(b'0');
+                out.push(char::from(symbol));
+                produced += 1;
+            }
+        }
+        out
     }
 
     fn bytes(&self, buf: &mut [u8]) {
@@ -216,6 +236,33 @@ impl Default for Env {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_strings_use_every_symbol_of_the_alphabet_and_nothing_else() {
+        for alphabet in [ALNUM, ALNUM_UPPER, DIGITS, HEX_UPPER, b"ab".as_slice()] {
+            let mut counts = [0usize; 256];
+            for len in [0, 1, 24, 100] {
+                let s = RandomIds.string(alphabet, len);
+                assert_eq!(s.len(), len);
+            }
+            let n = 20_000;
+            for b in RandomIds.string(alphabet, n).bytes() {
+                assert!(alphabet.contains(&b), "{b} not in the alphabet");
+                counts[usize::from(b)] += 1;
+            }
+            // Each symbol's count stays within 25% of uniform: wide enough for chance at this
+            // sample size, narrow enough to catch a symbol that is never or doubly drawn.
+            let expected = n / alphabet.len();
+            for &symbol in alphabet {
+                let c = counts[usize::from(symbol)];
+                assert!(
+                    c * 4 > expected * 3 && c * 4 < expected * 5,
+                    "{} appeared {c} times, expected about {expected}",
+                    char::from(symbol)
+                );
+            }
+        }
+    }
 
     #[test]
     fn offset_clock_follows_the_system_clock_plus_its_offset() {

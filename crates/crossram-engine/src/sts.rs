@@ -155,7 +155,12 @@ pub(crate) fn assume_role(
         document: d,
     });
     let principal = authz::principal(caller);
-    let mut context = authz::context(e, ctx);
+    let docs = named
+        .iter()
+        .map(|p| p.document)
+        .chain(caller_session.as_deref())
+        .chain([&*role.trust.parsed]);
+    let mut context = authz::context_for(e, ctx, docs);
     if let Some(id) = &input.external_id {
         context.insert("sts:ExternalId", id.clone());
     }

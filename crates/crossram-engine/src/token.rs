@@ -61,7 +61,8 @@ pub(crate) enum SessionKind {
 /// Mints and opens tokens with the engine's key.
 #[derive(Clone)]
 pub(crate) struct TokenKey {
-    key: Vec<u8>,
+    /// HMAC-SHA256 already keyed (its inner and outer pads hashed once, not per use).
+    keyed: HmacSha256,
 }
 
 impl std::fmt::Debug for TokenKey {
@@ -71,16 +72,15 @@ impl std::fmt::Debug for TokenKey {
 }
 
 impl TokenKey {
-    pub(crate) fn new(key: Vec<u8>) -> Self {
-        Self { key }
+    pub(crate) fn new(key: &[u8]) -> Self {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let keyed = HmacSha256::new_from_slice(key)
+            .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
+        Self { keyed }
     }
 
     fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = match HmacSha256::new_from_slice(&self.key) {
-            Ok(m) => m,
-            Err(_) => return [0; 32],
-        };
+        let mut mac = self.keyed.clone();
         mac.update(label);
         mac.update(&[0]);
         mac.update(data);
@@ -187,10 +187,10 @@ mod tests {
 
     #[test]
     fn a_minted_token_opens_with_its_key_only() {
-        let key = TokenKey::new(vec![7; 32]);
+        let key = TokenKey::new(&[7; 32]);
         let token = key.mint(&claims());
         assert_eq!(key.open(token.expose(), "STS.AAA", 50).unwrap(), claims());
-        let other = TokenKey::new(vec![8; 32]);
+        let other = TokenKey::new(&[8; 32]);
         assert_eq!(
             other
                 .open(token.expose(), "STS.AAA", 50)
@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn tokens_are_bound_to_their_key_and_expire() {
-        let key = TokenKey::new(vec![7; 32]);
+        let key = TokenKey::new(&[7; 32]);
         let token = key.mint(&claims());
         assert_eq!(
             key.open(token.expose(), "STS.BBB", 50).unwrap_err().code(),
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn an_edited_token_is_malformed() {
-        let key = TokenKey::new(vec![7; 32]);
+        let key = TokenKey::new(&[7; 32]);
         let token = key.mint(&claims()).expose().to_owned();
         // Flip one character of the claims.
         let mut bytes = token.into_bytes();
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn sts_secrets_are_derived_per_key_id() {
-        let key = TokenKey::new(vec![7; 32]);
+        let key = TokenKey::new(&[7; 32]);
         assert_eq!(key.secret_for("STS.A"), key.secret_for("STS.A"));
         assert_ne!(
             key.secret_for("STS.A").expose(),

@@ -1042,3 +1042,96 @@ async fn group_policies_grant_and_role_sessions_can_chain() {
         "NoPermission"
     );
 }
+
+/// Conditions read the request's facts (transport, source address, time) in identity policies
+/// and trust policies alike; policies without conditions never need them.
+#[tokio::test]
+async fn conditions_read_the_request_context() {
+    let w = world().await;
+    let (a, b, _, bob_key) = onboard(&w).await;
+    let policy = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["ram:ListUsers","sts:AssumeRole"],"Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"true"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"DateLessThan":{"acs:CurrentTime":"2026-12-01T00:00:00Z"}}}]}"#;
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreatePolicy",
+        &[("PolicyName", "office-tls"), ("PolicyDocument", policy)],
+    )
+    .await;
+    ok(
+        &w,
+        &b,
+        Product::Ram,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "office-tls"),
+            ("UserName", "Bob"),
+        ],
+    )
+    .await;
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"IpAddress":{"acs:SourceIp":"10.1.0.0/16"}}}]}"#;
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CreateRole",
+        &[
+            ("RoleName", "from-office"),
+            ("AssumeRolePolicyDocument", trust),
+        ],
+    )
+    .await;
+    let bob = caller(&w, &bob_key, None);
+    let call_from = |ip: &str, secure: bool, action: &str, params: &[(&str, &str)]| {
+        let req = ApiRequest {
+            product: if action == "AssumeRole" {
+                Product::Sts
+            } else {
+                Product::Ram
+            },
+            action: action.into(),
+            params: params.iter().map(|(k, v)| (*k, *v)).collect::<Params>(),
+            context: RequestContext {
+                source_ip: Some(ip.parse().unwrap()),
+                secure_transport: secure,
+                request_id: "test".into(),
+            },
+        };
+        let engine = w.engine.clone();
+        let bob = bob.clone();
+        async move {
+            match engine.call(&bob, &req).await {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => e.code().to_owned(),
+            }
+        }
+    };
+    assert_eq!(call_from("10.2.3.4", true, "ListUsers", &[]).await, "ok");
+    assert_eq!(
+        call_from("10.2.3.4", false, "ListUsers", &[]).await,
+        "NoPermission"
+    );
+    assert_eq!(
+        call_from("192.168.1.1", true, "ListUsers", &[]).await,
+        "NoPermission"
+    );
+    let assume = [
+        ("RoleArn", "acs:ram::11223344:role/from-office"),
+        ("RoleSessionName", "bob"),
+    ];
+    assert_eq!(
+        call_from("10.1.9.9", true, "AssumeRole", &assume).await,
+        "ok"
+    );
+    // Bob's own policy allows 10.2.x.x; the role trusts only 10.1.x.x.
+    assert_eq!(
+        call_from("10.2.9.9", true, "AssumeRole", &assume).await,
+        "NoPermission"
+    );
+    w.clock.advance(time::Duration::days(3));
+    assert_eq!(
+        call_from("10.2.3.4", true, "ListUsers", &[]).await,
+        "NoPermission"
+    );
+}

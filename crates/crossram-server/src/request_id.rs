@@ -50,20 +50,43 @@ impl RequestIds {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let hi = mix(n ^ self.k0);
         let lo = mix(n.wrapping_add(self.k1));
-        format!(
-            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-            hi >> 32,
-            (hi >> 16) & 0xFFFF,
-            hi & 0xFFFF,
-            lo >> 48,
-            lo & 0xFFFF_FFFF_FFFF
-        )
+        // 32 hex digits, hi's then lo's, with a dash before digits 8, 12, 16 and 20; by hand, as
+        // `format!` with five padded hex arguments took several times as long.
+        let mut out = String::with_capacity(36);
+        for i in 0..32u32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            let word = if i < 16 { hi } else { lo };
+            let nibble = u32::try_from((word >> (60 - 4 * (i % 16))) & 0xF).unwrap_or(0);
+            out.push(char::from_digit(nibble, 16).map_or('0', |c| c.to_ascii_uppercase()));
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_are_the_two_mixed_words() {
+        let ids = RequestIds {
+            counter: AtomicU64::new(7),
+            k0: 1,
+            k1: 2,
+        };
+        let hex = format!("{:016X}{:016X}", mix(7 ^ 1), mix(7 + 2));
+        let expected = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        assert_eq!(ids.next_id(), expected);
+    }
 
     #[test]
     fn shape_and_uniqueness() {
