@@ -62,23 +62,30 @@ pub(crate) struct Issued {
 }
 
 impl Issued {
-    fn response(&self) -> Response {
-        let v = json!({
-            "AssumedRoleUser": {
-                "Arn": format!("acs:ram::{}:role/{}/{}", self.account, self.role_name, self.session_name),
-                "AssumedRoleId": format!("{}:{}", self.role_id, self.session_name),
-            },
-            "Credentials": {
-                "AccessKeyId": self.access_key_id,
-                "AccessKeySecret": self.secret.expose(),
-                "SecurityToken": self.token.expose(),
-                "Expiration": self.expiration,
-            },
-        });
-        match v {
-            serde_json::Value::Object(m) => m,
-            _ => Response::new(),
-        }
+    /// The answer's fields; the strings move into it rather than being copied.
+    fn response(self) -> Response {
+        let mut user = Response::with_capacity(2);
+        let mut id = self.role_id;
+        id.push(':');
+        id.push_str(&self.session_name);
+        user.insert(
+            "Arn".into(),
+            format!(
+                "acs:ram::{}:role/{}/{}",
+                self.account, self.role_name, self.session_name
+            )
+            .into(),
+        );
+        user.insert("AssumedRoleId".into(), id.into());
+        let mut credentials = Response::with_capacity(4);
+        credentials.insert("AccessKeyId".into(), self.access_key_id.into());
+        credentials.insert("AccessKeySecret".into(), self.secret.into_exposed().into());
+        credentials.insert("SecurityToken".into(), self.token.into_exposed().into());
+        credentials.insert("Expiration".into(), self.expiration.into());
+        let mut out = Response::with_capacity(2);
+        out.insert("AssumedRoleUser".into(), user.into());
+        out.insert("Credentials".into(), credentials.into());
+        out
     }
 }
 

@@ -2,7 +2,11 @@
 //! to its owner, an alias to its account). Only [`World::apply`] changes it, and only after the
 //! store has acknowledged the same change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// foldhash (hashbrown's default, randomly seeded per process) instead of SipHash: every request
+// looks keys and accounts up here.
+use hashbrown::HashMap;
 
 use crate::model::{
     AccountRecord, GroupRecord, InstanceRecord, MetaRecord, PolicyRecord, Record, RoleRecord,

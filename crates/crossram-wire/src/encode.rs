@@ -5,50 +5,61 @@
 //! forgiving: `+` is a space, `%XY` is a byte, a malformed escape is kept as written, and bytes
 //! that are not UTF-8 become U+FFFD. Neither direction can panic.
 
-/// The upper-case hex digit of the low four bits of `n`.
-#[inline]
-fn hex_digit(n: u8) -> char {
-    let n = n & 0x0f;
-    char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })
-}
+/// `%00%01...%FF`: the escape of byte `b` is the three characters at `3 * b`.
+const ESCAPES: &str = {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    const BYTES: [u8; 768] = {
+        let mut t = [0u8; 768];
+        let mut i = 0;
+        while i < 256 {
+            t[3 * i] = b'%';
+            t[3 * i + 1] = HEX[i >> 4];
+            t[3 * i + 2] = HEX[i & 15];
+            i += 1;
+        }
+        t
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => "",
+    }
+};
+const _: () = assert!(ESCAPES.len() == 768, "the escape table is ASCII");
 
-/// True for the RFC 3986 unreserved bytes, the only ones left as they are.
+/// True at the RFC 3986 unreserved bytes, the only ones left as they are.
+const UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+        i += 1;
+    }
+    t
+};
+
 #[inline]
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+    UNRESERVED.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// Appends the percent-encoding of `input` (spec §1.4) to `out`.
 ///
-/// Runs of unreserved bytes are copied as one slice; only the bytes between them are escaped.
+/// Runs of unreserved bytes are copied as one slice; every other byte is appended as its
+/// three-character escape from a table.
 pub fn percent_encode_into(input: &str, out: &mut String) {
-    let mut rest = input;
-    while !rest.is_empty() {
-        let run = rest
-            .bytes()
-            .position(|b| !is_unreserved(b))
-            .unwrap_or(rest.len());
-        let (plain, tail) = rest.split_at(run);
-        out.push_str(plain);
-        let Some((&b, _)) = tail.as_bytes().split_first() else {
-            break;
-        };
-        out.push('%');
-        out.push(hex_digit(b >> 4));
-        out.push(hex_digit(b));
-        // `b` may start a multi-byte character; escape its continuation bytes one by one.
-        let mut skip = 1;
-        while let Some(&c) = tail.as_bytes().get(skip) {
-            if c & 0xC0 != 0x80 {
-                break;
-            }
-            out.push('%');
-            out.push(hex_digit(c >> 4));
-            out.push(hex_digit(c));
-            skip += 1;
+    let bytes = input.as_bytes();
+    let mut plain_from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) {
+            continue;
         }
-        rest = tail.get(skip..).unwrap_or_default();
+        out.push_str(input.get(plain_from..i).unwrap_or_default());
+        let at = 3 * usize::from(b);
+        out.push_str(ESCAPES.get(at..at + 3).unwrap_or_default());
+        plain_from = i + 1;
     }
+    out.push_str(input.get(plain_from..).unwrap_or_default());
 }
 
 /// Percent-encodes `input` (spec §1.4): unreserved bytes unchanged, everything else `%XY`.
@@ -122,12 +133,23 @@ pub fn form_decode(input: &str) -> String {
 /// ]);
 /// ```
 pub fn parse_form(input: &str) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    for segment in input.split('&') {
+    let mut pairs = Vec::with_capacity(16);
+    // Split on the ASCII bytes `&` and `=` (always char boundaries) without a char searcher.
+    let mut rest = input;
+    while !rest.is_empty() {
+        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let segment = rest.get(..end).unwrap_or_default();
+        rest = rest.get(end + 1..).unwrap_or_default();
         if segment.is_empty() {
             continue;
         }
-        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+        let (name, value) = match segment.bytes().position(|b| b == b'=') {
+            Some(eq) => (
+                segment.get(..eq).unwrap_or_default(),
+                segment.get(eq + 1..).unwrap_or_default(),
+            ),
+            None => (segment, ""),
+        };
         pairs.push((form_decode(name), form_decode(value)));
     }
     pairs

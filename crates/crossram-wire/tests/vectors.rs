@@ -1008,6 +1008,21 @@ proptest! {
         prop_assert_eq!(crossram_wire::percent_encode(&text), naive);
     }
 
+    /// The byte-scanning form splitter agrees with `str::split` on any text, separators,
+    /// empty segments and segments without `=` included.
+    #[test]
+    fn parse_form_matches_str_split(text in "[a=&%+é0-9]{0,40}") {
+        let naive: Vec<(String, String)> = text
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let (n, v) = s.split_once('=').unwrap_or((s, ""));
+                (crossram_wire::form_decode(n), crossram_wire::form_decode(v))
+            })
+            .collect();
+        prop_assert_eq!(crossram_wire::parse_form(&text), naive);
+    }
+
     #[test]
     fn timestamp_format_parse_round_trips(secs in -62_135_596_800i64..253_402_300_799) {
         let text = crossram_wire::format_timestamp(secs);
