@@ -8,7 +8,6 @@ use crossram_core::ApiError;
 use crossram_store::{Expect, Op, Store, StoreError};
 use parking_lot::{Mutex, RwLock};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::api::{AccountSeed, ApiRequest, ApiResult, Caller, Product, ResolvedKey, Response};
 use crate::audit::{AuditEvent, AuditLog};
@@ -327,10 +326,35 @@ impl Engine {
     }
 }
 
-/// Formats a time as `YYYY-MM-DDThh:mm:ssZ`.
+/// Formats a time as `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds); empty outside years
+/// 0000-9999. Digits are written by hand: this runs several times per request.
 pub(crate) fn format_timestamp(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u32::try_from(t.year()) else {
+        return String::new();
+    };
+    if year > 9999 {
+        return String::new();
+    }
+    let mut out = *b"0000-00-00T00:00:00Z";
+    for (range, value) in [
+        (0..4, year),
+        (5..7, u32::from(u8::from(t.month()))),
+        (8..10, u32::from(t.day())),
+        (11..13, u32::from(t.hour())),
+        (14..16, u32::from(t.minute())),
+        (17..19, u32::from(t.second())),
+    ] {
+        if let Some(digits) = out.get_mut(range) {
+            let mut v = value;
+            for d in digits.iter_mut().rev() {
+                // `v % 10` is below 10, so the cast cannot truncate.
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn encode_key(key: &[u8]) -> String {
@@ -346,4 +370,31 @@ fn decode_key(text: &str) -> Option<Vec<u8>> {
 /// The error for a token whose role is gone or whose sessions were revoked.
 pub(crate) fn dead_session(why: &str) -> ApiError {
     token::expired(&format!("Specified SecurityToken is expired: {why}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::format_description::well_known::Rfc3339;
+
+    use super::*;
+
+    #[test]
+    fn timestamps_match_rfc3339_in_whole_seconds() {
+        // Every 7,919 seconds (a prime, so hours, minutes and seconds all vary) over 60 years,
+        // plus the edges, each compared with the time crate's own RFC 3339 output.
+        let start = time::macros::datetime!(1990-01-01 00:00:00 UTC).unix_timestamp();
+        let mut samples: Vec<i64> = (0..240_000).map(|i| start + i * 7_919).collect();
+        samples.extend([0, 253_402_300_799, -62_167_219_200]);
+        for secs in samples {
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let want = t.format(&Rfc3339).unwrap();
+            assert_eq!(format_timestamp(t), want);
+            let nanos = t + time::Duration::nanoseconds(999_999_999);
+            assert_eq!(format_timestamp(nanos), want, "fractions are dropped");
+        }
+        let east = time::macros::datetime!(2026-11-29 09:30:00 +08:00);
+        assert_eq!(format_timestamp(east), "2026-11-29T01:30:00Z");
+        let before_year_zero = time::macros::datetime!(-0001-12-31 23:59:59 UTC);
+        assert_eq!(format_timestamp(before_year_zero), "");
+    }
 }

@@ -136,7 +136,7 @@ impl AccountRecord {
 
     /// The default domain, `<alias>.onaliyun.com`.
     pub fn default_domain(&self) -> String {
-        format!("{}.onaliyun.com", self.alias_or_id())
+        [self.alias_or_id(), ".onaliyun.com"].concat()
     }
 }
 

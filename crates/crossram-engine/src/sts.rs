@@ -70,10 +70,15 @@ impl Issued {
         id.push_str(&self.session_name);
         user.insert(
             "Arn".into(),
-            format!(
-                "acs:ram::{}:role/{}/{}",
-                self.account, self.role_name, self.session_name
-            )
+            [
+                "acs:ram::",
+                &self.account,
+                ":role/",
+                &self.role_name,
+                "/",
+                &self.session_name,
+            ]
+            .concat()
             .into(),
         );
         user.insert("AssumedRoleId".into(), id.into());
@@ -144,7 +149,7 @@ pub(crate) fn assume_role(
 
     // Both sides: the caller's own account must allow sts:AssumeRole on the role, and the
     // role's trust policy must name the caller. An explicit Deny anywhere wins.
-    let resource = format!("acs:ram::{role_account}:role/{role_name}");
+    let resource = ["acs:ram::", &role_account, ":role/", &role_name].concat();
     let identity = authz::identity_policies(&w, caller);
     let named: Vec<NamedPolicy<'_>> = identity
         .iter()
@@ -201,7 +206,8 @@ pub(crate) fn assume_role(
     }
 
     let now = e.env.clock.now();
-    let access_key_id = format!("STS.N{}", e.env.ids.string(ALNUM, 24));
+    let mut access_key_id = e.env.ids.string(ALNUM, 24);
+    access_key_id.insert_str(0, "STS.N");
     let expires = now + Duration::seconds(duration);
     let claims = Claims {
         k: access_key_id.clone(),

@@ -109,11 +109,12 @@ impl TokenKey {
     pub(crate) fn mint(&self, claims: &Claims) -> Secret {
         let body = serde_json::to_vec(claims).unwrap_or_default();
         let mac = self.mac(b"sts-token", &body);
-        Secret::new(format!(
-            "{PREFIX}{}.{}",
-            URL_SAFE_NO_PAD.encode(&body),
-            URL_SAFE_NO_PAD.encode(mac)
-        ))
+        let mut token = String::with_capacity(PREFIX.len() + body.len() * 4 / 3 + 48);
+        token.push_str(PREFIX);
+        URL_SAFE_NO_PAD.encode_string(&body, &mut token);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(mac, &mut token);
+        Secret::new(token)
     }
 
     /// Opens a token and checks it belongs to `access_key_id` and has not expired at `now_s`.

@@ -6,6 +6,10 @@
 //! that are not UTF-8 become U+FFFD. Neither direction can panic.
 
 /// `%00%01...%FF`: the escape of byte `b` is the three characters at `3 * b`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of range fails the build"
+)]
 const ESCAPES: &str = {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     const BYTES: [u8; 768] = {
@@ -27,6 +31,10 @@ const ESCAPES: &str = {
 const _: () = assert!(ESCAPES.len() == 768, "the escape table is ASCII");
 
 /// True at the RFC 3986 unreserved bytes, the only ones left as they are.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of range fails the build"
+)]
 const UNRESERVED: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
