@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod load;
 mod log_line;
+mod log_sink;
 mod policy;
 mod run;
 mod serve;

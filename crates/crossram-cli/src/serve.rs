@@ -167,7 +167,8 @@ const SEED_ACCOUNTS: [(&str, &str); 2] = [("11223344", "company-a"), ("12345678"
 /// Runs `crossram serve`; exit status 0 after a clean stop, 1 on a failure, 2 for unusable
 /// arguments.
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
-    init_tracing(args.log_format);
+    // Dropped when `run` returns, after the last line: writes out what the log still holds.
+    let _log = init_tracing(args.log_format);
     if let Err(e) = check_args(&args) {
         eprintln!("crossram serve: {e:#}");
         return ExitCode::from(2);
@@ -191,17 +192,21 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+/// Installs the log subscriber, writing to stderr through a [`log_sink`](crate::log_sink)
+/// buffer; the returned flusher must live as long as the server.
+fn init_tracing(format: LogFormat) -> crate::log_sink::Flusher {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (sink, flusher) = crate::log_sink::sink(Box::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(sink);
     // A second initialisation (never in the binary) is harmless.
     let _ = match format {
         LogFormat::Text => builder.event_format(crate::log_line::LineFormat).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+    flusher
 }
 
 fn check_args(args: &ServeArgs) -> anyhow::Result<()> {
