@@ -11,11 +11,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -149,7 +151,10 @@ impl Server {
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
     /// (up to the grace period) and flushes the engine's store.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ServeError> {
-        let router = app(self.state.clone());
+        let router = Routes {
+            router: app(self.state.clone()),
+            state: self.state.clone(),
+        };
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut loops = JoinSet::new();
         loops.spawn(accept_loop(
@@ -187,11 +192,34 @@ impl Server {
     }
 }
 
+/// What a connection answers with: the router, and the RPC endpoint reached directly.
+#[derive(Clone)]
+struct Routes {
+    router: Router,
+    state: AppState,
+}
+
+impl Routes {
+    /// `/` (nearly every request) goes straight to the RPC handler with the connection's facts
+    /// as an argument; anything else goes through the router, with the facts in the request's
+    /// extensions. Skipping the router and the extension map took about 1 µs off each call.
+    async fn dispatch(self, mut req: Request<Body>, info: ConnInfo) -> axum::response::Response {
+        if req.uri().path() == "/" {
+            return crate::rpc::serve(self.state, req, Some(info)).await;
+        }
+        req.extensions_mut().insert(info);
+        match self.router.oneshot(req).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        }
+    }
+}
+
 /// Accepts connections until told to stop, then waits for its connections to finish.
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    router: Routes,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
@@ -223,7 +251,7 @@ async fn connection(
     stream: TcpStream,
     remote: SocketAddr,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    router: Routes,
     stop: watch::Receiver<bool>,
 ) {
     let secure = tls.is_some();
@@ -246,13 +274,13 @@ async fn connection(
     }
 }
 
-async fn serve_io<S>(io: S, info: ConnInfo, router: Router, mut stop: watch::Receiver<bool>)
+async fn serve_io<S>(io: S, info: ConnInfo, routes: Routes, mut stop: watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = router.map_request(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(info);
-        req
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let routes = routes.clone();
+        async move { Ok::<_, Infallible>(routes.dispatch(req.map(Body::new), info).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -260,7 +288,7 @@ where
         .header_read_timeout(Duration::from_secs(30))
         .max_buf_size(256 * 1024)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     if *stop.borrow() {
         conn.as_mut().graceful_shutdown();

@@ -252,11 +252,17 @@ struct Success {
     fields: serde_json::Map<String, Value>,
 }
 
-/// The RPC handler.
+/// The RPC handler, as a route of the router (the connection facts, if any, in the request's
+/// extensions).
 pub(crate) async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let conn = req.extensions().get::<ConnInfo>().copied();
+    serve(state, req, conn).await
+}
+
+/// Answers one RPC request; the listeners call this directly for `/`, past the router.
+pub(crate) async fn serve(state: AppState, req: Request, conn: Option<ConnInfo>) -> Response {
     let started = Instant::now();
     let request_id = state.inner.ids.next_id();
-    let conn = req.extensions().get::<ConnInfo>().copied();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_owned();
     let host = host_of(&parts);

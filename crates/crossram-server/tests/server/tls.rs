@@ -154,3 +154,80 @@ fn pem(label: &str, der: &[u8]) -> String {
     out.push_str(&format!("-----END {label}-----\n"));
     out
 }
+
+/// The listeners hand each connection's facts to the policies: a statement that needs TLS and a
+/// loopback source allows a call over HTTPS and refuses the very same call over plain HTTP.
+#[tokio::test]
+async fn conditions_see_the_transport_and_the_source_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_with(
+        Some(TlsIdentity::SelfSigned {
+            dir: dir.path().join("tls"),
+        }),
+        Settings::default(),
+    )
+    .await;
+    let https = srv.https.unwrap();
+    let ca_pem = std::fs::read(srv.ca.clone().unwrap()).unwrap();
+    let tls_client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca_pem).unwrap())
+        .build()
+        .unwrap();
+    let plain = (srv.client.clone(), srv.url(), srv.host());
+    let secure = (tls_client, format!("https://{https}/"), https.to_string());
+    let call = |to: &(reqwest::Client, String, String),
+                creds: Creds<'_>,
+                action: &str,
+                version: &str,
+                params: &[(&str, &str)]| {
+        signed_to(
+            &to.0,
+            &to.1,
+            &to.2,
+            &srv.timestamp(),
+            Scheme::V1Query,
+            creds,
+            action,
+            version,
+            params,
+            &nonce(),
+        )
+        .send()
+    };
+    let user = [("UserName", "tls-only")];
+    let (status, _) = json(call(&plain, ROOT, "CreateUser", RAM, &user).await.unwrap()).await;
+    assert_eq!(status, 200);
+    let (_, key) = json(
+        call(&plain, ROOT, "CreateAccessKey", RAM, &user)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let policy = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:ListUsers","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"true"},"IpAddress":{"acs:SourceIp":"127.0.0.1/32"}}}]}"#;
+    for (action, params) in [
+        (
+            "CreatePolicy",
+            vec![("PolicyName", "tls-loopback"), ("PolicyDocument", policy)],
+        ),
+        (
+            "AttachPolicyToUser",
+            vec![
+                ("PolicyType", "Custom"),
+                ("PolicyName", "tls-loopback"),
+                ("UserName", "tls-only"),
+            ],
+        ),
+    ] {
+        let (status, body) = json(call(&plain, ROOT, action, RAM, &params).await.unwrap()).await;
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    let creds = Creds {
+        id: key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+        secret: key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
+        token: None,
+    };
+    let (status, body) = json(call(&secure, creds, "ListUsers", RAM, &[]).await.unwrap()).await;
+    assert_eq!(status, 200, "over HTTPS: {body}");
+    let (status, body) = json(call(&plain, creds, "ListUsers", RAM, &[]).await.unwrap()).await;
+    assert_error(status, &body, 403, "NoPermission");
+}
