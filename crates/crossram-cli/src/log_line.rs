@@ -10,7 +10,6 @@
 use std::fmt;
 
 use crossram_engine::Clock as _;
-use time::OffsetDateTime;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -33,9 +32,9 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let meta = event.metadata();
-        let stamp = timestamp(crossram_engine::SystemClock.now());
-        // The stamp is ASCII digits and punctuation only.
-        writer.write_str(std::str::from_utf8(&stamp).unwrap_or_default())?;
+        if let Some(stamp) = crossram_engine::env::utc_stamp(crossram_engine::SystemClock.now()) {
+            writer.write_str(&stamp)?;
+        }
         writer.write_str(match *meta.level() {
             Level::ERROR => " ERROR ",
             Level::WARN => "  WARN ",
@@ -52,36 +51,6 @@ where
         event.record(&mut visitor);
         visitor.result?;
         writer.write_char('\n')
-    }
-}
-
-/// `YYYY-MM-DDThh:mm:ss.uuuuuuZ`, digits written by hand (a `write!` with seven padded numbers
-/// cost more than the rest of the line).
-fn timestamp(t: OffsetDateTime) -> [u8; 27] {
-    let mut out = *b"0000-00-00T00:00:00.000000Z";
-    let year = u32::try_from(t.year().clamp(0, 9999)).unwrap_or(0);
-    for (range, value) in [
-        (0..4, year),
-        (5..7, u32::from(u8::from(t.month()))),
-        (8..10, u32::from(t.day())),
-        (11..13, u32::from(t.hour())),
-        (14..16, u32::from(t.minute())),
-        (17..19, u32::from(t.second())),
-        (20..26, t.microsecond()),
-    ] {
-        if let Some(digits) = out.get_mut(range) {
-            put_digits(digits, value);
-        }
-    }
-    out
-}
-
-/// Writes `value` in decimal into `digits`, right-aligned and zero-padded.
-fn put_digits(digits: &mut [u8], mut value: u32) {
-    for d in digits.iter_mut().rev() {
-        // `value % 10` is below 10, so the cast cannot truncate.
-        *d = b'0' + (value % 10) as u8;
-        value /= 10;
     }
 }
 
@@ -204,14 +173,6 @@ mod tests {
             " INFO crossram::request: request request_id=A954-80 caller=acs:ram::123:role/ops \
              note=\"two words\" empty=\"\" quote=\"a\\\"b\" status=403\n"
         );
-    }
-
-    #[test]
-    fn timestamps_are_zero_padded_rfc3339_with_microseconds() {
-        let t = time::macros::datetime!(2026-01-02 03:04:05.000123 UTC);
-        assert_eq!(&timestamp(t), b"2026-01-02T03:04:05.000123Z");
-        let t = time::macros::datetime!(1999-12-31 23:59:59.999999 UTC);
-        assert_eq!(&timestamp(t), b"1999-12-31T23:59:59.999999Z");
     }
 
     #[test]

@@ -327,34 +327,15 @@ impl Engine {
 }
 
 /// Formats a time as `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds); empty outside years
-/// 0000-9999. Digits are written by hand: this runs several times per request.
+/// 0000-9999.
 pub(crate) fn format_timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let Ok(year) = u32::try_from(t.year()) else {
+    let Some(stamp) = crate::env::utc_stamp(t) else {
         return String::new();
     };
-    if year > 9999 {
-        return String::new();
-    }
-    let mut out = *b"0000-00-00T00:00:00Z";
-    for (range, value) in [
-        (0..4, year),
-        (5..7, u32::from(u8::from(t.month()))),
-        (8..10, u32::from(t.day())),
-        (11..13, u32::from(t.hour())),
-        (14..16, u32::from(t.minute())),
-        (17..19, u32::from(t.second())),
-    ] {
-        if let Some(digits) = out.get_mut(range) {
-            let mut v = value;
-            for d in digits.iter_mut().rev() {
-                // `v % 10` is below 10, so the cast cannot truncate.
-                *d = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let mut out = String::with_capacity(20);
+    out.push_str(stamp.get(..19).unwrap_or_default());
+    out.push('Z');
+    out
 }
 
 fn encode_key(key: &[u8]) -> String {

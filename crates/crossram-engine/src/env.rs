@@ -105,6 +105,52 @@ impl Clock for ManualClock {
     }
 }
 
+/// `t` in UTC as `YYYY-MM-DDThh:mm:ss.uuuuuuZ` (27 ASCII bytes), or `None` outside years
+/// 0000-9999. Digits are written by hand, not with `format!`: the engine stamps several strings
+/// per request with it, and the server's log stamps every line.
+pub fn utc_stamp(t: OffsetDateTime) -> Option<UtcStamp> {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    for (range, value) in [
+        (0..4, year),
+        (5..7, u32::from(u8::from(t.month()))),
+        (8..10, u32::from(t.day())),
+        (11..13, u32::from(t.hour())),
+        (14..16, u32::from(t.minute())),
+        (17..19, u32::from(t.second())),
+        (20..26, t.microsecond()),
+    ] {
+        if let Some(digits) = out.get_mut(range) {
+            let mut v = value;
+            for d in digits.iter_mut().rev() {
+                // `v % 10` is below 10, so the cast cannot truncate.
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
+    }
+    Some(UtcStamp(out))
+}
+
+/// A timestamp written by [`utc_stamp`]; reads as a `str`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct UtcStamp([u8; 27]);
+
+impl std::ops::Deref for UtcStamp {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written into it.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for UtcStamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// A source of identifiers and secrets.
 pub trait IdGen: Send + Sync + fmt::Debug + 'static {
     /// `len` characters drawn from `alphabet` (ASCII).
@@ -236,6 +282,16 @@ impl Default for Env {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamps_are_zero_padded_utc_with_microseconds() {
+        let t = time::macros::datetime!(2026-01-02 03:04:05.000123 UTC);
+        assert_eq!(&*utc_stamp(t).unwrap(), "2026-01-02T03:04:05.000123Z");
+        let t = time::macros::datetime!(2000-01-01 07:59:59.999999 +08:00);
+        assert_eq!(&*utc_stamp(t).unwrap(), "1999-12-31T23:59:59.999999Z");
+        let t = time::macros::datetime!(-0001-12-31 23:59:59 UTC);
+        assert_eq!(utc_stamp(t), None);
+    }
 
     #[test]
     fn random_strings_use_every_symbol_of_the_alphabet_and_nothing_else() {
