@@ -8,9 +8,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
-#[tokio::test]
-async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
-    let dir = tempfile::tempdir().unwrap();
+/// A server with HTTP and HTTPS listeners (self-signed CA under `dir`), the CA in PEM, and a
+/// client that trusts it.
+async fn self_signed(dir: &tempfile::TempDir) -> (TestServer, Vec<u8>, reqwest::Client) {
     let srv = TestServer::start_with(
         Some(TlsIdentity::SelfSigned {
             dir: dir.path().join("tls"),
@@ -18,15 +18,20 @@ async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
         Settings::default(),
     )
     .await;
-    let https = srv.https.unwrap();
-    let ca_path = srv.ca.clone().unwrap();
-    let ca_pem = std::fs::read(&ca_path).unwrap();
-
-    // A client that trusts the CA, calling https://127.0.0.1:PORT (an IP: no SNI is sent).
+    let ca_pem = std::fs::read(srv.ca.clone().unwrap()).unwrap();
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&ca_pem).unwrap())
         .build()
         .unwrap();
+    (srv, ca_pem, client)
+}
+
+#[tokio::test]
+async fn self_signed_tls_serves_signed_calls_and_clients_without_sni() {
+    let dir = tempfile::tempdir().unwrap();
+    // The client calls https://127.0.0.1:PORT (an IP: no SNI is sent).
+    let (srv, ca_pem, client) = self_signed(&dir).await;
+    let https = srv.https.unwrap();
     for scheme in [Scheme::V1Get, Scheme::V3] {
         let res = signed_to(
             &client,
@@ -160,19 +165,8 @@ fn pem(label: &str, der: &[u8]) -> String {
 #[tokio::test]
 async fn conditions_see_the_transport_and_the_source_address() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = TestServer::start_with(
-        Some(TlsIdentity::SelfSigned {
-            dir: dir.path().join("tls"),
-        }),
-        Settings::default(),
-    )
-    .await;
+    let (srv, _, tls_client) = self_signed(&dir).await;
     let https = srv.https.unwrap();
-    let ca_pem = std::fs::read(srv.ca.clone().unwrap()).unwrap();
-    let tls_client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca_pem).unwrap())
-        .build()
-        .unwrap();
     let plain = (srv.client.clone(), srv.url(), srv.host());
     let secure = (tls_client, format!("https://{https}/"), https.to_string());
     let call = |to: &(reqwest::Client, String, String),
