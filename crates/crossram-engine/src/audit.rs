@@ -131,6 +131,10 @@ pub(crate) fn identity_chain(engine: &Engine, caller: &Caller) -> String {
     }
 }
 
+/// The most events whose room is reserved when the log is made (about 26 MB of address space);
+/// a larger ring grows as it fills.
+const PREALLOCATED_MAX: usize = 100_000;
+
 /// A bounded ring of events.
 #[derive(Debug)]
 pub(crate) struct AuditLog {
@@ -140,9 +144,11 @@ pub(crate) struct AuditLog {
 
 impl AuditLog {
     pub(crate) fn new(capacity: usize) -> Self {
+        // Reserved up front (address space only: pages become resident as events fill them),
+        // so that filling the ring never copies it to a larger one on the request path.
         Self {
             capacity,
-            events: Mutex::new(VecDeque::new()),
+            events: Mutex::new(VecDeque::with_capacity(capacity.min(PREALLOCATED_MAX))),
         }
     }
 
