@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::api::{ApiRequest, Caller};
 use crate::engine::Engine;
+use crate::world::World;
 
 /// One call, as the audit trail records it. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,20 +115,25 @@ fn resource_of(caller: &Caller, req: &ApiRequest) -> (String, String) {
 /// `alice@company-b.onaliyun.com`, or `alice@company-b.onaliyun.com as ecs-admin of company-a`.
 pub(crate) fn identity_chain(engine: &Engine, caller: &Caller) -> String {
     let w = engine.world.read();
-    let alias = |account: &str| {
+    // The account's alias (or its id), borrowed from the world: one allocation per chain.
+    fn alias<'a>(w: &'a World, account: &'a str) -> &'a str {
         w.account(account)
             .map_or(account, |a| a.record.alias_or_id())
-            .to_owned()
-    };
+    }
     // `concat` rather than `format!`: this runs on every call.
     match caller {
-        Caller::Root { account } => ["root@", &alias(account), ".onaliyun.com"].concat(),
+        Caller::Root { account } => ["root@", alias(&w, account), ".onaliyun.com"].concat(),
         Caller::User {
             account, user_name, ..
-        } => [user_name, "@", &alias(account), ".onaliyun.com"].concat(),
-        Caller::RoleSession(s) => {
-            [&s.source, " as ", &s.role_name, " of ", &alias(&s.account)].concat()
-        }
+        } => [user_name, "@", alias(&w, account), ".onaliyun.com"].concat(),
+        Caller::RoleSession(s) => [
+            &s.source,
+            " as ",
+            &s.role_name,
+            " of ",
+            alias(&w, &s.account),
+        ]
+        .concat(),
     }
 }
 

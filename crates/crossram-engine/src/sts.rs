@@ -65,9 +65,7 @@ impl Issued {
     /// The answer's fields; the strings move into it rather than being copied.
     fn response(self) -> Response {
         let mut user = Response::with_capacity(2);
-        let mut id = self.role_id;
-        id.push(':');
-        id.push_str(&self.session_name);
+        let id = [&self.role_id, ":", &self.session_name].concat();
         user.insert(
             "Arn".into(),
             [
@@ -206,8 +204,7 @@ pub(crate) fn assume_role(
     }
 
     let now = e.env.clock.now();
-    let mut access_key_id = e.env.ids.string(ALNUM, 24);
-    access_key_id.insert_str(0, "STS.N");
+    let access_key_id = ["STS.N", &e.env.ids.string(ALNUM, 24)].concat();
     let expires = now + Duration::seconds(duration);
     let claims = Claims {
         k: access_key_id.clone(),
