@@ -5,31 +5,6 @@
 //! forgiving: `+` is a space, `%XY` is a byte, a malformed escape is kept as written, and bytes
 //! that are not UTF-8 become U+FFFD. Neither direction can panic.
 
-/// `%00%01...%FF`: the escape of byte `b` is the three characters at `3 * b`.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time, where an index out of range fails the build"
-)]
-const ESCAPES: &str = {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    const BYTES: [u8; 768] = {
-        let mut t = [0u8; 768];
-        let mut i = 0;
-        while i < 256 {
-            t[3 * i] = b'%';
-            t[3 * i + 1] = HEX[i >> 4];
-            t[3 * i + 2] = HEX[i & 15];
-            i += 1;
-        }
-        t
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(s) => s,
-        Err(_) => "",
-    }
-};
-const _: () = assert!(ESCAPES.len() == 768, "the escape table is ASCII");
-
 /// True at the RFC 3986 unreserved bytes, the only ones left as they are.
 #[expect(
     clippy::indexing_slicing,
@@ -51,23 +26,40 @@ fn is_unreserved(b: u8) -> bool {
     UNRESERVED.get(usize::from(b)).copied().unwrap_or(false)
 }
 
+/// Upper-case hex digits, for escapes.
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends `%XY` for byte `b`, as three ASCII pushes (no slice copy for three bytes).
+#[inline]
+fn push_escape(out: &mut String, b: u8) {
+    let digit = |nibble: u8| char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+    out.push('%');
+    out.push(digit(b >> 4));
+    out.push(digit(b & 15));
+}
+
 /// Appends the percent-encoding of `input` (spec §1.4) to `out`.
 ///
-/// Runs of unreserved bytes are copied as one slice; every other byte is appended as its
-/// three-character escape from a table.
+/// Room for the common case is reserved once; runs of unreserved bytes are copied as one slice
+/// and every other byte is pushed as its three-character escape.
 pub fn percent_encode_into(input: &str, out: &mut String) {
+    out.reserve(input.len() + input.len() / 2);
     let bytes = input.as_bytes();
     let mut plain_from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if is_unreserved(b) {
             continue;
         }
-        out.push_str(input.get(plain_from..i).unwrap_or_default());
-        let at = 3 * usize::from(b);
-        out.push_str(ESCAPES.get(at..at + 3).unwrap_or_default());
+        if plain_from < i {
+            // Both ends sit next to ASCII bytes, so they are char boundaries.
+            out.push_str(input.get(plain_from..i).unwrap_or_default());
+        }
+        push_escape(out, b);
         plain_from = i + 1;
     }
-    out.push_str(input.get(plain_from..).unwrap_or_default());
+    if plain_from < bytes.len() {
+        out.push_str(input.get(plain_from..).unwrap_or_default());
+    }
 }
 
 /// Percent-encodes `input` (spec §1.4): unreserved bytes unchanged, everything else `%XY`.
@@ -98,26 +90,33 @@ fn hex_value(b: u8) -> Option<u8> {
 /// ```
 pub fn form_decode(input: &str) -> String {
     let bytes = input.as_bytes();
-    if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
+    let special = |b: &u8| *b == b'+' || *b == b'%';
+    let Some(first) = bytes.iter().position(special) else {
         return input.to_owned();
-    }
+    };
     let mut out = Vec::with_capacity(bytes.len());
-    let mut iter = bytes.iter().copied().enumerate();
-    while let Some((i, b)) = iter.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = bytes.get(i + 1).copied().and_then(hex_value);
-                let lo = bytes.get(i + 2).copied().and_then(hex_value);
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push((hi << 4) | lo);
-                    iter.next();
-                    iter.next();
-                } else {
-                    out.push(b'%');
-                }
+    out.extend_from_slice(bytes.get(..first).unwrap_or_default());
+    let mut i = first;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'+' {
+            out.push(b' ');
+            i += 1;
+        } else if b == b'%' {
+            let hi = bytes.get(i + 1).copied().and_then(hex_value);
+            let lo = bytes.get(i + 2).copied().and_then(hex_value);
+            if let (Some(hi), Some(lo)) = (hi, lo) {
+                out.push((hi << 4) | lo);
+                i += 3;
+            } else {
+                out.push(b'%');
+                i += 1;
             }
-            other => out.push(other),
+        } else {
+            // Copy the run up to the next `+` or `%` as one slice.
+            let rest = bytes.get(i..).unwrap_or_default();
+            let run = rest.iter().position(special).unwrap_or(rest.len());
+            out.extend_from_slice(rest.get(..run).unwrap_or_default());
+            i += run;
         }
     }
     match String::from_utf8(out) {

@@ -1008,6 +1008,31 @@ proptest! {
         prop_assert_eq!(crossram_wire::percent_encode(&text), naive);
     }
 
+    /// The run-copying decoder reads exactly what a byte-at-a-time one reads, malformed escapes
+    /// and invalid UTF-8 included.
+    #[test]
+    fn decode_matches_byte_at_a_time(text in "([a-z+%é]|%[0-9a-fA-FgG]{0,2}){0,30}") {
+        let bytes = text.as_bytes();
+        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+        let mut naive = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => naive.push(b' '),
+                b'%' => match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                    (Some(hi), Some(lo)) => {
+                        naive.push(u8::try_from(hi * 16 + lo).unwrap());
+                        i += 2;
+                    }
+                    _ => naive.push(b'%'),
+                },
+                b => naive.push(b),
+            }
+            i += 1;
+        }
+        prop_assert_eq!(crossram_wire::form_decode(&text), String::from_utf8_lossy(&naive));
+    }
+
     /// The byte-scanning form splitter agrees with `str::split` on any text, separators,
     /// empty segments and segments without `=` included.
     #[test]
