@@ -9,7 +9,6 @@
 
 use std::fmt;
 
-use crossram_engine::Clock as _;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -32,8 +31,9 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let meta = event.metadata();
-        if let Some(stamp) = crossram_engine::env::utc_stamp(crossram_engine::SystemClock.now()) {
-            writer.write_str(&stamp)?;
+        if let Some(stamp) = stamp() {
+            // Only ASCII digits and punctuation are ever written into it.
+            writer.write_str(std::str::from_utf8(&stamp).unwrap_or_default())?;
         }
         writer.write_str(match *meta.level() {
             Level::ERROR => " ERROR ",
@@ -52,6 +52,46 @@ where
         visitor.result?;
         writer.write_char('\n')
     }
+}
+
+/// The machine's time as `YYYY-MM-DDThh:mm:ss.uuuuuuZ`. The part up to the seconds is formatted
+/// once per second per thread and kept; each line writes only its microseconds. (Converting every
+/// reading to a calendar date cost more than anything else in a request's line.)
+fn stamp() -> Option<[u8; 27]> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "log lines carry the machine's time, never an emulated clock, like SystemClock"
+    )]
+    let now = std::time::SystemTime::now();
+    stamp_at(now.duration_since(std::time::UNIX_EPOCH).ok()?)
+}
+
+/// [`stamp`] for a time given as its distance from the Unix epoch.
+fn stamp_at(since_epoch: std::time::Duration) -> Option<[u8; 27]> {
+    thread_local! {
+        static SECOND: std::cell::Cell<Option<(u64, [u8; 20])>> = const { std::cell::Cell::new(None) };
+    }
+    let secs = since_epoch.as_secs();
+    let head = match SECOND.get() {
+        Some((cached, head)) if cached == secs => head,
+        _ => {
+            let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+            let full = crossram_engine::env::utc_stamp(t)?;
+            let head: [u8; 20] = full.as_bytes().get(..20)?.try_into().ok()?;
+            SECOND.set(Some((secs, head)));
+            head
+        }
+    };
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    let (date_time, fraction) = out.split_at_mut(20);
+    date_time.copy_from_slice(&head);
+    let mut micros = since_epoch.subsec_micros();
+    for digit in fraction.iter_mut().take(6).rev() {
+        // `micros % 10` is below 10, so the cast cannot truncate.
+        *digit = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    Some(out)
 }
 
 /// Writes each field as ` name=value` (the message as ` text`).
@@ -76,11 +116,28 @@ impl Fields<'_, '_> {
     }
 }
 
+/// The bytes a value may contain and still be written without quotes: printable ASCII except
+/// `"`, `\\` and `=`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of range fails the build"
+)]
+const BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_graphic() && b != b'"' && b != b'\\' && b != b'=';
+        i += 1;
+    }
+    t
+};
+
 /// True when `s` can be written without quotes and still be read back as one value.
 fn is_bare(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' && b != b'=')
+            .all(|b| BARE.get(usize::from(b)).copied().unwrap_or(false))
 }
 
 impl Visit for Fields<'_, '_> {
@@ -116,6 +173,8 @@ impl Visit for Fields<'_, '_> {
 mod tests {
     use std::io;
     use std::sync::{Arc, Mutex};
+
+    use crossram_engine::Clock as _;
 
     use super::*;
 
@@ -172,6 +231,39 @@ mod tests {
             rest,
             " INFO crossram::request: request request_id=A954-80 caller=acs:ram::123:role/ops \
              note=\"two words\" empty=\"\" quote=\"a\\\"b\" status=403\n"
+        );
+    }
+
+    #[test]
+    fn stamps_match_the_full_formatter_within_and_across_seconds() {
+        use std::time::Duration;
+        // In order: two readings within one second (the second uses the cached date), then the
+        // next second, a day later, a leap day, and back to an earlier second.
+        let readings = [
+            Duration::new(1_767_225_599, 1_000),
+            Duration::new(1_767_225_599, 999_999_999),
+            Duration::new(1_767_225_600, 0),
+            Duration::new(1_767_312_000, 123_456_000),
+            Duration::new(1_709_164_800, 42_000),
+            Duration::new(1_767_225_599, 500_000),
+        ];
+        for d in readings {
+            let t = time::OffsetDateTime::UNIX_EPOCH + d;
+            let want = crossram_engine::env::utc_stamp(t).unwrap();
+            let got = stamp_at(d).unwrap();
+            assert_eq!(std::str::from_utf8(&got).unwrap(), &*want, "{d:?}");
+        }
+        // And the machine's clock is what `stamp` reads.
+        let now = stamp().unwrap();
+        let now = time::OffsetDateTime::parse(
+            std::str::from_utf8(&now).unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let reference = crossram_engine::SystemClock.now();
+        assert!(
+            (reference - now).abs() < time::Duration::seconds(2),
+            "{now} vs {reference}"
         );
     }
 
