@@ -8,9 +8,10 @@
 //!
 //! The HTTP front calls three things: [`Engine::resolve_key`] (who is this AccessKeyId, and with
 //! which secret must the request be signed), then, once the signature checks out,
-//! [`Engine::call`]; and the console endpoints [`Engine::console_logon`] and
+//! [`Engine::answer`] (or [`Engine::call`] for the fields as a map); and the console endpoints [`Engine::console_logon`] and
 //! [`Engine::console_switch_role`].
 
+pub mod answer;
 pub mod api;
 pub mod audit;
 mod authz;
@@ -27,6 +28,7 @@ mod sts;
 mod token;
 mod world;
 
+pub use answer::Answer;
 pub use api::{
     AccountSeed, ApiRequest, ApiResult, Caller, ConsoleCredentials, Params, Product,
     RequestContext, ResolvedKey, Response, RoleSession,

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
 use time::Duration;
 
 use crossram_core::ApiError;
@@ -11,7 +10,8 @@ use crossram_core::arn::parse_role_arn;
 use crossram_core::names;
 use crossram_core::policy::{self, Decision, NamedPolicy, PolicyDocument, PolicyKind, Request};
 
-use crate::api::{ApiRequest, ApiResult, Caller, RequestContext, Response, RoleSession};
+use crate::answer::{Answer, JsonWriter};
+use crate::api::{ApiRequest, ApiResult, Caller, RequestContext, RoleSession};
 use crate::authz::{self, DenyStyle};
 use crate::engine::{Engine, dead_session, format_timestamp};
 use crate::env::ALNUM;
@@ -19,7 +19,7 @@ use crate::params::{integer, optional, required};
 use crate::ram::unknown_action;
 use crate::token::{Claims, SessionKind};
 
-pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> ApiResult {
+pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> ApiResult<Answer> {
     match req.action.as_str() {
         "AssumeRole" => {
             let p = &req.params;
@@ -31,9 +31,9 @@ pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> A
                 external_id: optional(p, "ExternalId").map(str::to_owned),
             };
             let issued = assume_role(e, caller, &input, &req.context, SessionKind::Role)?;
-            Ok(issued.response())
+            Ok(Answer::Json(issued.response_json()))
         }
-        "GetCallerIdentity" => Ok(caller_identity(caller)),
+        "GetCallerIdentity" => Ok(Answer::Json(caller_identity(caller))),
         _ => Err(unknown_action()),
     }
 }
@@ -62,33 +62,31 @@ pub(crate) struct Issued {
 }
 
 impl Issued {
-    /// The answer's fields; the strings move into it rather than being copied.
-    fn response(self) -> Response {
-        let mut user = Response::with_capacity(2);
+    /// The answer, written as JSON: `AssumedRoleUser` (`Arn`, `AssumedRoleId`), then
+    /// `Credentials` (`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`).
+    pub(crate) fn response_json(&self) -> String {
+        let mut w = JsonWriter::object(256 + self.token.expose().len());
+        let arn = [
+            "acs:ram::",
+            &self.account,
+            ":role/",
+            &self.role_name,
+            "/",
+            &self.session_name,
+        ]
+        .concat();
         let id = [&self.role_id, ":", &self.session_name].concat();
-        user.insert(
-            "Arn".into(),
-            [
-                "acs:ram::",
-                &self.account,
-                ":role/",
-                &self.role_name,
-                "/",
-                &self.session_name,
-            ]
-            .concat()
-            .into(),
-        );
-        user.insert("AssumedRoleId".into(), id.into());
-        let mut credentials = Response::with_capacity(4);
-        credentials.insert("AccessKeyId".into(), self.access_key_id.into());
-        credentials.insert("AccessKeySecret".into(), self.secret.into_exposed().into());
-        credentials.insert("SecurityToken".into(), self.token.into_exposed().into());
-        credentials.insert("Expiration".into(), self.expiration.into());
-        let mut out = Response::with_capacity(2);
-        out.insert("AssumedRoleUser".into(), user.into());
-        out.insert("Credentials".into(), credentials.into());
-        out
+        w.open("AssumedRoleUser")
+            .string("Arn", &arn)
+            .string("AssumedRoleId", &id)
+            .close()
+            .open("Credentials")
+            .string("AccessKeyId", &self.access_key_id)
+            .string("AccessKeySecret", self.secret.expose())
+            .string("SecurityToken", self.token.expose())
+            .string("Expiration", &self.expiration)
+            .close();
+        w.finish()
     }
 }
 
@@ -307,34 +305,30 @@ pub(crate) fn session_caller(e: &Engine, claims: &Claims) -> Result<Caller, ApiE
     }
 }
 
-fn caller_identity(caller: &Caller) -> Response {
-    let v = match caller {
-        Caller::Root { account } => json!({
-            "AccountId": account,
-            "UserId": account,
-            "PrincipalId": account,
-            "IdentityType": "Account",
-            "Arn": caller.arn(),
-        }),
+fn caller_identity(caller: &Caller) -> String {
+    let mut w = JsonWriter::object(256);
+    match caller {
+        Caller::Root { account } => w
+            .string("AccountId", account)
+            .string("UserId", account)
+            .string("PrincipalId", account)
+            .string("IdentityType", "Account"),
         Caller::User {
             account, user_id, ..
-        } => json!({
-            "AccountId": account,
-            "UserId": user_id,
-            "PrincipalId": user_id,
-            "IdentityType": "RAMUser",
-            "Arn": caller.arn(),
-        }),
-        Caller::RoleSession(s) => json!({
-            "AccountId": s.account,
-            "RoleId": s.role_id,
-            "PrincipalId": format!("{}:{}", s.role_id, s.session_name),
-            "IdentityType": "AssumedRoleUser",
-            "Arn": caller.arn(),
-        }),
-    };
-    match v {
-        serde_json::Value::Object(m) => m,
-        _ => Response::new(),
+        } => w
+            .string("AccountId", account)
+            .string("UserId", user_id)
+            .string("PrincipalId", user_id)
+            .string("IdentityType", "RAMUser"),
+        Caller::RoleSession(s) => w
+            .string("AccountId", &s.account)
+            .string("RoleId", &s.role_id)
+            .string(
+                "PrincipalId",
+                &[s.role_id.as_str(), ":", s.session_name.as_str()].concat(),
+            )
+            .string("IdentityType", "AssumedRoleUser"),
     }
+    .string("Arn", &caller.arn());
+    w.finish()
 }

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use crossram_core::ApiError;
-use crossram_engine::{ApiRequest, Params, Product, RequestContext};
+use crossram_engine::{Answer, ApiRequest, Params, Product, RequestContext};
 use crossram_wire::inspect::extract_params;
 use crossram_wire::{ErrorBody, HttpRequest, ResponseFormat, SignedRequest, WireError};
 use serde_json::Value;
@@ -249,7 +249,7 @@ pub(crate) async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result
 struct Success {
     action: String,
     format: ResponseFormat,
-    fields: serde_json::Map<String, Value>,
+    answer: Answer,
 }
 
 /// The RPC handler, as a route of the router (the connection facts, if any, in the request's
@@ -281,9 +281,16 @@ pub(crate) async fn serve(state: AppState, req: Request, conn: Option<ConnInfo>)
     .await;
     let (response, outcome) = match result {
         Ok(ok) => {
-            let body = match ok.format {
-                ResponseFormat::Json => render::success_json(&request_id, &ok.fields),
-                ResponseFormat::Xml => render::success_xml(&ok.action, &request_id, &ok.fields),
+            let body = match (ok.format, ok.answer) {
+                (ResponseFormat::Json, Answer::Fields(fields)) => {
+                    render::success_json(&request_id, &fields)
+                }
+                (ResponseFormat::Json, Answer::Json(fields)) => {
+                    render::success_json_spliced(&request_id, &fields)
+                }
+                (ResponseFormat::Xml, answer) => {
+                    render::success_xml(&ok.action, &request_id, &answer.into_fields())
+                }
             };
             (
                 render::respond(StatusCode::OK, ok.format, &request_id, body),
@@ -423,11 +430,11 @@ async fn process(
             request_id: request_id.to_owned(),
         },
     };
-    let fields = engine.call(&resolved.caller, &request).await?;
+    let answer = engine.answer(&resolved.caller, &request).await?;
     Ok(Success {
         action: request.action,
         format: *format,
-        fields,
+        answer,
     })
 }
 
