@@ -170,7 +170,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
     // Dropped when `run` returns, after the last line: writes out what the log still holds.
     let _log = init_tracing(args.log_format);
     if let Err(e) = check_args(&args) {
-        eprintln!("crossram serve: {e:#}");
+        eprintln!("crossram serve: {}", crate::error_chain(&e));
         return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -186,7 +186,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
     match runtime.block_on(serve(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crossram serve: {e:#}");
+            eprintln!("crossram serve: {}", crate::error_chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -223,18 +223,74 @@ fn store_dir(spec: &str) -> Option<PathBuf> {
     spec.strip_prefix("file:").map(PathBuf::from)
 }
 
-/// Where the credentials and CA files go: the store's directory for a file store, else a
-/// directory of this process under the system temporary directory.
-fn files_dir(spec: &str) -> PathBuf {
-    store_dir(spec).unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("crossram-serve-{}", std::process::id()))
-    })
+/// Where the credentials and CA files go: the store's directory for a file store (created
+/// owner-only if missing), else a fresh directory under the system temporary directory with an
+/// unpredictable name, owner-only, removed when the server stops (the guard).
+fn files_dir(spec: &str) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match store_dir(spec) {
+        Some(dir) => {
+            crossram_store::private::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Ok((dir, None))
+        }
+        None => {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("crossram-serve-");
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+            let temp = builder
+                .tempdir()
+                .context("cannot create a directory for the credentials")?;
+            Ok((temp.path().to_path_buf(), Some(temp)))
+        }
+    }
 }
 
 fn read_world(path: &Path) -> anyhow::Result<WorldFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the world file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{} is not a valid world file", path.display()))
+    let world: WorldFile = toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid world file", path.display()))?;
+    for warning in world_warnings(&text) {
+        eprintln!("crossram serve: {}: {warning}", path.display());
+    }
+    Ok(world)
+}
+
+/// What in a world file is ignored, most likely by mistake: keys the format does not have (a
+/// misspelt `[[account]]` leaves the emulator without accounts), and a file without accounts.
+/// Warnings, not errors: the format is a contract that other tools may extend.
+fn world_warnings(text: &str) -> Vec<String> {
+    const ACCOUNT_KEYS: [&str; 4] = ["id", "alias", "access_key_id", "access_key_secret"];
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut warnings: Vec<String> = table
+        .keys()
+        .filter(|k| *k != "account")
+        .map(|k| format!("unknown key `{k}` ignored (the accounts go in [[account]] tables)"))
+        .collect();
+    if let Some(toml::Value::Array(accounts)) = table.get("account") {
+        for (i, account) in accounts.iter().enumerate() {
+            let Some(account) = account.as_table() else {
+                continue;
+            };
+            for key in account
+                .keys()
+                .filter(|k| !ACCOUNT_KEYS.contains(&k.as_str()))
+            {
+                warnings.push(format!(
+                    "account {}: unknown key `{key}` ignored (known: {})",
+                    i + 1,
+                    ACCOUNT_KEYS.join(", ")
+                ));
+            }
+        }
+    }
+    if !matches!(table.get("account"), Some(toml::Value::Array(a)) if !a.is_empty()) {
+        warnings.push("no [[account]] in the file: it adds no account".to_owned());
+    }
+    warnings
 }
 
 fn fresh_seed_world() -> WorldFile {
@@ -263,6 +319,20 @@ async fn apply_world(engine: &Engine, world: &WorldFile) -> anyhow::Result<usize
     Ok(added)
 }
 
+/// Says which accounts of `world` the store already held with other root keys (those keys, not
+/// the world's, are the ones that work).
+fn warn_other_root_keys(engine: &Engine, world: &WorldFile) {
+    for a in &world.account {
+        if !is_root_key(engine, &a.id, &a.access_key_id) {
+            eprintln!(
+                "crossram serve: account {} already existed in the store with other root keys; \
+                 its access_key_id {} is not one of them",
+                a.id, a.access_key_id
+            );
+        }
+    }
+}
+
 /// Whether `access_key_id` is a root key of `account` in the engine.
 fn is_root_key(engine: &Engine, account: &str, access_key_id: &str) -> bool {
     matches!(
@@ -288,7 +358,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let engine = Engine::open(store, env, config)
         .await
         .context("cannot open the engine")?;
-    let dir = files_dir(&args.store);
+    // Kept until the server stops: dropping it removes the temporary directory.
+    let (dir, _temporary) = files_dir(&args.store)?;
 
     match &args.world {
         Some(path) => {
@@ -299,10 +370,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 world.account.len(),
                 path.display()
             );
+            warn_other_root_keys(&engine, &world);
         }
         None => {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
             let creds_path = dir.join("credentials.toml");
             // A file store restarted without --world keeps the keys it was first given.
             let world = match store_dir(&args.store) {
@@ -311,7 +381,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             };
             apply_world(&engine, &world).await?;
             let text = toml::to_string(&world).context("cannot encode the credentials")?;
-            std::fs::write(&creds_path, text)
+            // Root secrets: readable by this user only.
+            crossram_store::private::write(&creds_path, text.as_bytes())
                 .with_context(|| format!("cannot write {}", creds_path.display()))?;
             for a in &world.account {
                 let alias = a.alias.as_deref().unwrap_or("-");
@@ -319,13 +390,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                     "account {} ({alias}): access_key_id={} access_key_secret={}",
                     a.id, a.access_key_id, a.access_key_secret
                 );
-                if !is_root_key(&engine, &a.id, &a.access_key_id) {
-                    eprintln!(
-                        "crossram serve: account {} already existed in the store with other root keys",
-                        a.id
-                    );
-                }
             }
+            warn_other_root_keys(&engine, &world);
             println!("credentials: {}", creds_path.display());
         }
     }
@@ -386,6 +452,24 @@ access_key_secret = "t"
         let back: WorldFile = toml::from_str(&toml::to_string(&world).unwrap()).unwrap();
         assert_eq!(back.account[0].access_key_secret, "s\"ecret");
         assert!(!format!("{:?}", world.account[0]).contains("ecret"));
+    }
+
+    #[test]
+    fn misspelt_or_unknown_world_keys_are_named() {
+        let ok = "[[account]]\nid = \"1\"\naccess_key_id = \"k\"\naccess_key_secret = \"s\"\n";
+        assert!(world_warnings(ok).is_empty(), "{:?}", world_warnings(ok));
+        let misspelt = ok.replace("[[account]]", "[[acount]]");
+        let warnings = world_warnings(&misspelt);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("`acount`"), "{warnings:?}");
+        assert!(warnings[1].contains("no [[account]]"), "{warnings:?}");
+        let extra = format!("{ok}bogus = 1\n");
+        let warnings = world_warnings(&extra);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("account 1: unknown key `bogus`"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

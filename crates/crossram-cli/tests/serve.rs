@@ -238,6 +238,43 @@ fn serve_prints_credentials_answers_and_stops_on_sigterm() {
     assert!(again.terminate().success());
 }
 
+/// The root secrets a server writes out are its user's alone: a memory emulator's credentials
+/// sit in a fresh owner-only directory with an unpredictable name, removed when it stops; a
+/// file store's directory, credentials and log are owner-only too.
+#[cfg(unix)]
+#[test]
+fn written_secrets_are_private_and_a_memory_emulators_are_removed_at_stop() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    let mut serve = Serve::start(&["--addr", "127.0.0.1:0"]);
+    let creds = std::path::PathBuf::from(serve.line("credentials: "));
+    serve.line("listening on http://");
+    let dir = creds.parent().unwrap().to_path_buf();
+    assert_eq!(mode(&creds), 0o600, "{}", creds.display());
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("crossram-serve-"), "{name}");
+    assert!(
+        !name.ends_with(&serve.child.id().to_string()),
+        "predictable: {name}"
+    );
+    assert!(serve.terminate().success());
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+
+    let root = tempfile::tempdir().unwrap();
+    let store_dir = root.path().join("store");
+    let store = format!("file:{}", store_dir.display());
+    let mut serve = Serve::start(&["--addr", "127.0.0.1:0", "--store", &store]);
+    let creds = std::path::PathBuf::from(serve.line("credentials: "));
+    serve.line("listening on http://");
+    assert_eq!(mode(&store_dir), 0o700);
+    assert_eq!(mode(&creds), 0o600);
+    assert_eq!(mode(&store_dir.join("log.jsonl")), 0o600);
+    assert!(serve.terminate().success());
+    assert!(creds.exists(), "a file store keeps its credentials");
+}
+
 /// Whether the `Now` of a `/crossram/clock` answer is within two seconds of `unix`.
 fn clock_near(body: &str, unix: i64) -> bool {
     let v: serde_json::Value = serde_json::from_str(body).unwrap();

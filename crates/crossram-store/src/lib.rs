@@ -38,6 +38,7 @@
 mod error;
 pub mod file;
 mod memory;
+pub mod private;
 mod state;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! dies, however it dies, so a crash never leaves a stale lock behind. It belongs to one open
 //! file description, so a second open of the same directory in the same process is refused too.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -25,7 +25,7 @@ impl DirLock {
     /// and the owning process.
     pub(crate) fn acquire(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.join(LOCK_FILE);
-        let mut file = OpenOptions::new()
+        let mut file = crate::private::options()
             .read(true)
             .write(true)
             .create(true)

@@ -344,7 +344,7 @@ fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
         )
         .with_path(dir)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir)
+            crate::private::create_dir_all(dir)
                 .map_err(|e| StoreError::io("create the store directory", dir, e))?;
             let parent = match dir.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,

@@ -301,7 +301,8 @@ pub(crate) fn write_atomically(
 ) -> Result<u64, StoreError> {
     let tmp: PathBuf = dir.join(tmp_name(name));
     let result = (|| {
-        let mut f = OpenOptions::new()
+        // Snapshots and logs hold root secrets and the token key: owner only.
+        let mut f = crate::private::options()
             .write(true)
             .create(true)
             .truncate(true)
