@@ -279,6 +279,43 @@ fn the_seed_passes_against_a_url_with_keys_from_the_environment() {
         }
     }
     let url = url.unwrap();
+    let keys = [
+        ("CROSSRAM_A_ACCESS_KEY_ID", "LTAIurltestA0000000001"),
+        (
+            "CROSSRAM_A_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-a",
+        ),
+        ("CROSSRAM_B_ACCESS_KEY_ID", "LTAIurltestB0000000001"),
+        (
+            "CROSSRAM_B_ACCESS_KEY_SECRET",
+            "url-test-secret-of-account-b",
+        ),
+    ];
+    // Someone else's role, named as the seed's own: the run must neither trip over it nor
+    // delete it when it cleans up (on another endpoint, its names carry a run id).
+    let playbook = |name: &str, call: &str, params: &str| {
+        let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("url-{name}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"{name}\"\ndescription = \"d\"\n[actors]\na = {{ kind = \"root\", account = \"a\" }}\n\
+                 [[step]]\nname = \"{name}\"\nactor = \"a\"\ncall = \"{call}\"\nparams = {params}\n"
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+            .args(["run", file.to_str().unwrap(), "--target", &url])
+            .current_dir(root())
+            .envs(keys)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stdout));
+    };
+    playbook(
+        "theirs",
+        "ram:CreateRole",
+        r#"{ RoleName = "ecs-admin", AssumeRolePolicyDocument = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::11223344:root"]}}],"Version":"1"}' }"#,
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
         .args(["run", "--target", &url, "--report", "json"])
         .current_dir(root())
@@ -310,8 +347,13 @@ fn the_seed_passes_against_a_url_with_keys_from_the_environment() {
         )
         .output()
         .unwrap();
+    playbook(
+        "still-theirs",
+        "ram:GetRole",
+        r#"{ RoleName = "ecs-admin" }"#,
+    );
     drop(server);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
     assert!(
         text(&refused.stderr).contains("`clock` capability"),

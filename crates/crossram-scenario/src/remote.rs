@@ -157,12 +157,11 @@ impl Target for Remote {
         self.live
     }
 
+    /// A run id on every endpoint, not only the real cloud: an emulator someone else started may
+    /// hold entities of the playbook's names, and a run must neither trip over them nor delete
+    /// them in its clean-up.
     fn run_prefix(&self) -> String {
-        if self.live {
-            self.run_id.clone()
-        } else {
-            String::new()
-        }
+        self.run_id.clone()
     }
 
     fn http(&self) -> &HttpEndpoint {

@@ -143,7 +143,8 @@ pub trait Target: Send + Sync + fmt::Debug {
         false
     }
 
-    /// The prefix of names a run creates (`${run}`): empty on emulators, a run id when live.
+    /// The prefix of names a run creates (`${run}`): empty on an emulator of the run's own, a
+    /// run id on any endpoint that others may use too.
     fn run_prefix(&self) -> String {
         String::new()
     }
