@@ -488,14 +488,14 @@ pub(crate) enum LoadAction {
     /// STS AssumeRole: B's RAM user assumes A's role (both sides authorized, a token minted).
     /// AWS: the account's key assumes a role of its account.
     AssumeRole,
-    /// RAM CreateRole as A's root, role `PREFIX-{n}` (AWS: IAM CreateRole).
+    /// RAM CreateRole as A's root, role `PREFIX-<n>` (AWS: IAM CreateRole).
     CreateRole,
-    /// RAM AttachPolicyToRole: AliyunECSFullAccess to role `PREFIX-{n}`, which a create-role
+    /// RAM AttachPolicyToRole: AliyunECSFullAccess to role `PREFIX-<n>`, which a create-role
     /// run with the same prefix made (AWS: IAM AttachRolePolicy of a customer policy).
     AttachPolicyToRole,
-    /// RAM CreateUser `PREFIX-{n}` (with `--spread`, in every account of the world in turn).
+    /// RAM CreateUser `PREFIX-<n>` (with `--spread`, in every account of the world in turn).
     CreateUser,
-    /// RAM CreatePolicy `PREFIX-{n}` (with `--spread`, in every account of the world in turn).
+    /// RAM CreatePolicy `PREFIX-<n>` (with `--spread`, in every account of the world in turn).
     CreatePolicy,
     /// ECS DescribeInstances in A as the assumed role (cross-account).
     DescribeInstances,
@@ -503,6 +503,11 @@ pub(crate) enum LoadAction {
     StopInstance,
     /// `POST /` that must answer 200 (with `--protocol plain`).
     Post,
+}
+
+/// A count of 1 or more (0 is a usage error, reported by clap like any other).
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
 }
 
 /// Arguments of `crossram load`.
@@ -522,13 +527,13 @@ pub(crate) struct LoadArgs {
     /// What to send.
     #[arg(long, value_enum)]
     action: LoadAction,
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 1)]
+    /// Concurrent keep-alive connections (at least 1).
+    #[arg(long, default_value_t = 1, value_parser = at_least_one())]
     connections: usize,
-    /// Requests in all.
-    #[arg(long, default_value_t = 2000)]
+    /// Requests in all (at least 1).
+    #[arg(long, default_value_t = 2000, value_parser = at_least_one())]
     requests: usize,
-    /// Prefix of the per-request names (`PREFIX-{n}`); a random one by default. Give the same
+    /// Prefix of the per-request names (`PREFIX-<n>`); a random one by default. Give the same
     /// prefix to create-role and then attach-policy-to-role.
     #[arg(long)]
     prefix: Option<String>,
@@ -593,7 +598,7 @@ pub(crate) fn run(args: LoadArgs) -> std::process::ExitCode {
     let spec = match runtime.block_on(prepare(&args)) {
         Ok(spec) => spec,
         Err(e) => {
-            eprintln!("crossram load: {e:#}");
+            eprintln!("crossram load: {}", crate::error_chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -625,7 +630,7 @@ pub(crate) fn run(args: LoadArgs) -> std::process::ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("crossram load: {e:#}");
+            eprintln!("crossram load: {}", crate::error_chain(&e));
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,5 @@
-//! The `crossram` command: one binary, one clap subcommand per job (`policy simulate` today;
-//! `serve` and `run` join as their own modules).
+//! The `crossram` command: one binary, one clap subcommand per job (`run`, `serve`, `load`,
+//! `policy simulate`), each in its own module.
 
 use std::process::ExitCode;
 
@@ -11,6 +11,23 @@ mod log_sink;
 mod policy;
 mod run;
 mod serve;
+
+/// An error and its causes as one line, `outer: cause: root`, leaving out a cause whose text an
+/// outer message already contains (many errors print their source in their own message too).
+pub(crate) fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
 
 /// mimalloc rather than the system allocator: a request allocates and frees many small strings,
 /// and with glibc malloc that was a fifth of the server's time (`cargo xtask bench` measures it).
@@ -45,5 +62,23 @@ fn main() -> ExitCode {
         Command::Policy(args) => policy::run(args),
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let root = io.to_string();
+        let e = anyhow::Error::new(io).context(format!("cannot listen on 127.0.0.1:1: {root}"));
+        assert_eq!(
+            error_chain(&e),
+            format!("cannot listen on 127.0.0.1:1: {root}")
+        );
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_chain(&e), "outer: inner");
     }
 }
