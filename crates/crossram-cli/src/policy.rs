@@ -9,8 +9,9 @@
 //! otherwise.
 //!
 //! Exit status: 0 when a decision was made (whatever it is), 2 for unusable input: unreadable
-//! or malformed policy files (the message names the file, statement and element), bad
-//! `--principal` or `--context` values, bad arguments.
+//! or malformed policy files (the message names the file, statement and element), an action
+//! that is not `service:Action`, a resource that is neither `*` nor an ARN, bad `--principal` or
+//! `--context` values, bad arguments.
 
 use std::process::ExitCode;
 
@@ -79,6 +80,27 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             std::fs::read_to_string(file).map_err(|e| format!("{file}: cannot read: {e}"))?;
         let doc = PolicyDocument::parse_detect(&text).map_err(|e| format!("{file}: {e}"))?;
         docs.push((file.as_str(), doc));
+    }
+    // A request the real service could not receive would only ever be denied, implicitly,
+    // which reads like an answer: refuse it instead.
+    if !args
+        .action
+        .split_once(':')
+        .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty())
+    {
+        return Err(format!(
+            "--action {:?}: expected service:Action, e.g. ecs:StopInstance",
+            args.action
+        ));
+    }
+    if args.resource != "*" {
+        crossram_core::Arn::parse(&args.resource).map_err(|_| {
+            format!(
+                "--resource {:?}: expected * or an ARN, acs:service:region:account:resource, \
+                 e.g. acs:ecs:cn-hangzhou:11223344:instance/i-1",
+                args.resource
+            )
+        })?;
     }
     let principal = match &args.principal {
         Some(p) => {

@@ -279,3 +279,52 @@ fn unusable_input_exits_2() {
         assert!(!stderr(&o).is_empty());
     }
 }
+
+#[test]
+fn an_action_or_resource_the_service_could_not_receive_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let o = simulate(&[
+        "--policy",
+        file,
+        "--action",
+        "StopInstance",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected service:Action"),
+        "{}",
+        stderr(&o)
+    );
+    let o = simulate(&[
+        "--policy",
+        file,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        "i-1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected * or an ARN"),
+        "{}",
+        stderr(&o)
+    );
+    let o = simulate(&[
+        "--policy",
+        file,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
