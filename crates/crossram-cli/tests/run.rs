@@ -376,3 +376,23 @@ fn the_seed_passes_against_a_url_with_keys_from_the_environment() {
         text(&out.stderr)
     );
 }
+
+/// The seed needs the emulator's console: against the real cloud that is said before any call
+/// goes out (with made-up keys, a call would fail on the network or the keys first).
+#[test]
+fn a_playbook_the_cloud_cannot_run_is_refused_before_contacting_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["run", "--target", "live"])
+        .current_dir(root())
+        .env("CROSSRAM_A_ACCESS_KEY_ID", "LTAIlivetestA000000001")
+        .env("CROSSRAM_A_ACCESS_KEY_SECRET", "not-a-real-secret-a")
+        .env("CROSSRAM_B_ACCESS_KEY_ID", "LTAIlivetestB000000001")
+        .env("CROSSRAM_B_ACCESS_KEY_SECRET", "not-a-real-secret-b")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`console` capability"), "{stderr}");
+    assert!(stderr.contains("target `live`"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
