@@ -117,14 +117,14 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Err(e) => return unusable(e),
     };
     // The real cloud has neither a console API nor a clock to move: say so before contacting it.
-    if matches!(args.target.as_str(), "live" | "aliyun") {
-        if let Some(capability) = playbook.required_capabilities().into_iter().next() {
-            return unusable(runner::RunError::MissingCapability {
-                playbook: playbook.name.clone(),
-                capability,
-                target: args.target.clone(),
-            });
-        }
+    if matches!(args.target.as_str(), "live" | "aliyun")
+        && let Some(capability) = playbook.required_capabilities().into_iter().next()
+    {
+        return unusable(runner::RunError::MissingCapability {
+            playbook: playbook.name.clone(),
+            capability,
+            target: args.target.clone(),
+        });
     }
     let mut target: Box<dyn Target> = match start_target(&args.target).await {
         Ok(t) => t,
