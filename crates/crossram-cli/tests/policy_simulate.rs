@@ -282,49 +282,25 @@ fn unusable_input_exits_2() {
 
 #[test]
 fn an_action_or_resource_the_service_could_not_receive_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.json");
-    std::fs::write(
-        &file,
-        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}"#,
-    )
-    .unwrap();
-    let file = file.to_str().unwrap();
-    let o = simulate(&[
-        "--policy",
-        file,
-        "--action",
-        "StopInstance",
-        "--resource",
-        "*",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("expected service:Action"),
-        "{}",
-        stderr(&o)
-    );
-    let o = simulate(&[
-        "--policy",
-        file,
-        "--action",
-        "ecs:StopInstance",
-        "--resource",
-        "i-1",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("expected * or an ARN"),
-        "{}",
-        stderr(&o)
-    );
-    let o = simulate(&[
-        "--policy",
-        file,
-        "--action",
-        "ecs:StopInstance",
-        "--resource",
-        "*",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ecs = data("ecs-full-access.json");
+    // (action, resource, exit status, what stderr must say)
+    let cases = [
+        ("StopInstance", "*", 2, "expected service:Action"),
+        ("ecs:StopInstance", "i-1", 2, "expected * or an ARN"),
+        ("ecs:StopInstance", "*", 0, ""),
+    ];
+    for (action, resource, status, says) in cases {
+        let o = simulate(&["--policy", &ecs, "--action", action, "--resource", resource]);
+        assert_eq!(
+            o.status.code(),
+            Some(status),
+            "{action} {resource}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(says),
+            "{action} {resource}: {}",
+            stderr(&o)
+        );
+    }
 }

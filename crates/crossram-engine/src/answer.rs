@@ -30,12 +30,6 @@ impl Answer {
     }
 }
 
-impl From<Response> for Answer {
-    fn from(fields: Response) -> Self {
-        Answer::Fields(fields)
-    }
-}
-
 impl fmt::Debug for Answer {
     // Answers carry secrets (AccessKeySecret, SecurityToken): only their shape is printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,10 +44,10 @@ impl fmt::Debug for Answer {
 }
 
 /// Writes a JSON object as compact text, byte for byte what `serde_json` writes for the same
-/// map: keys in the order written, strings escaped the same way.
-#[derive(Debug, Default)]
+/// map: keys in the order written, strings escaped by serde_json's own escaper.
+#[derive(Debug)]
 pub(crate) struct JsonWriter {
-    out: String,
+    out: Vec<u8>,
     /// Whether the next key needs a comma before it.
     comma: bool,
 }
@@ -61,17 +55,17 @@ pub(crate) struct JsonWriter {
 impl JsonWriter {
     /// A writer with room for `capacity` bytes, its outermost object opened.
     pub(crate) fn object(capacity: usize) -> Self {
-        let mut out = String::with_capacity(capacity);
-        out.push('{');
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
         Self { out, comma: false }
     }
 
     fn key(&mut self, key: &str) {
         if self.comma {
-            self.out.push(',');
+            self.out.push(b',');
         }
         push_json_string(&mut self.out, key);
-        self.out.push(':');
+        self.out.push(b':');
     }
 
     /// `"key":"value"`.
@@ -85,58 +79,30 @@ impl JsonWriter {
     /// `"key":{`; fields written next go into it until [`JsonWriter::close`].
     pub(crate) fn open(&mut self, key: &str) -> &mut Self {
         self.key(key);
-        self.out.push('{');
+        self.out.push(b'{');
         self.comma = false;
         self
     }
 
     /// `}`: closes the object opened last.
     pub(crate) fn close(&mut self) -> &mut Self {
-        self.out.push('}');
+        self.out.push(b'}');
         self.comma = true;
         self
     }
 
     /// Closes the outermost object and hands the text over.
     pub(crate) fn finish(mut self) -> String {
-        self.out.push('}');
-        self.out
+        self.out.push(b'}');
+        // Only `str`s and ASCII punctuation were written.
+        String::from_utf8(self.out).unwrap_or_default()
     }
 }
 
-/// Appends `s` as a JSON string, escaped as `serde_json` escapes it: `"` and `\` with a
-/// backslash, the usual short forms for control characters and `\u00XX` for the others,
-/// everything else (including non-ASCII) as it is.
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-    if !s.bytes().any(needs_escape) {
-        // Ids, ARNs, tokens and timestamps: nothing to escape, one copy.
-        out.push_str(s);
-    } else {
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if u32::from(c) < 0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    let b = u32::from(c);
-                    out.push_str("\\u00");
-                    for nibble in [b >> 4, b & 15] {
-                        let digit = HEX.get(nibble as usize).copied().unwrap_or(b'0');
-                        out.push(char::from(digit));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-    }
-    out.push('"');
+/// Appends `s` as a JSON string, quoted and escaped exactly as `serde_json` does.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(out, s);
 }
 
 #[cfg(test)]
@@ -167,9 +133,10 @@ mod tests {
     fn every_control_character_is_escaped_as_serde_json_does() {
         for b in 0u8..0x80 {
             let s = format!("a{}b", char::from(b));
-            let mut out = String::new();
-            push_json_string(&mut out, &s);
-            assert_eq!(out, serde_json::to_string(&s).unwrap(), "byte {b:#x}");
+            let mut w = JsonWriter::object(8);
+            w.string("k", &s);
+            let want = serde_json::json!({ "k": s }).to_string();
+            assert_eq!(w.finish(), want, "byte {b:#x}");
         }
     }
 

@@ -8,8 +8,8 @@
 //!
 //! The HTTP front calls three things: [`Engine::resolve_key`] (who is this AccessKeyId, and with
 //! which secret must the request be signed), then, once the signature checks out,
-//! [`Engine::answer`] (or [`Engine::call`] for the fields as a map); and the console endpoints [`Engine::console_logon`] and
-//! [`Engine::console_switch_role`].
+//! [`Engine::answer`] (or [`Engine::call`] for the fields as a map); and the console endpoints
+//! [`Engine::console_logon`] and [`Engine::console_switch_role`].
 
 pub mod answer;
 pub mod api;

@@ -17,11 +17,6 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
-
-    /// The secret itself, taken out (for an answer that hands it to its owner).
-    pub fn into_exposed(self) -> String {
-        self.0
-    }
 }
 
 impl fmt::Debug for Secret {
