@@ -26,23 +26,31 @@ fn is_unreserved(b: u8) -> bool {
     UNRESERVED.get(usize::from(b)).copied().unwrap_or(false)
 }
 
+/// True when every byte of `s` is unreserved, so that `s` percent-encodes to itself.
+pub(crate) fn is_unreserved_str(s: &str) -> bool {
+    s.bytes().all(is_unreserved)
+}
+
 /// Upper-case hex digits, for escapes.
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends `%XY` for byte `b`, as three ASCII pushes (no slice copy for three bytes).
+/// Appends `prefix` and the two upper-case hex digits of byte `b` (three or five ASCII pushes,
+/// no slice copy for so few bytes).
 #[inline]
-fn push_escape(out: &mut String, b: u8) {
+fn push_escape(out: &mut String, prefix: &str, b: u8) {
     let digit = |nibble: u8| char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
-    out.push('%');
+    for c in prefix.chars() {
+        out.push(c);
+    }
     out.push(digit(b >> 4));
     out.push(digit(b & 15));
 }
 
-/// Appends the percent-encoding of `input` (spec §1.4) to `out`.
+/// Appends `input` with every byte outside the unreserved set written as `prefix` + `XY`.
 ///
-/// Room for the common case is reserved once; runs of unreserved bytes are copied as one slice
-/// and every other byte is pushed as its three-character escape.
-pub fn percent_encode_into(input: &str, out: &mut String) {
+/// Room for the common case is reserved once; runs of unreserved bytes are copied as one slice.
+#[inline]
+fn escape_into(input: &str, out: &mut String, prefix: &str) {
     out.reserve(input.len() + input.len() / 2);
     let bytes = input.as_bytes();
     let mut plain_from = 0;
@@ -54,12 +62,25 @@ pub fn percent_encode_into(input: &str, out: &mut String) {
             // Both ends sit next to ASCII bytes, so they are char boundaries.
             out.push_str(input.get(plain_from..i).unwrap_or_default());
         }
-        push_escape(out, b);
+        push_escape(out, prefix, b);
         plain_from = i + 1;
     }
     if plain_from < bytes.len() {
         out.push_str(input.get(plain_from..).unwrap_or_default());
     }
+}
+
+/// Appends the percent-encoding of `input` (spec §1.4) to `out`.
+pub fn percent_encode_into(input: &str, out: &mut String) {
+    escape_into(input, out, "%");
+}
+
+/// Appends the percent-encoding of the percent-encoding of `input` in one pass: an unreserved
+/// byte stays, any other byte `b` becomes `%25XY` (the escape `%XY`, its `%` escaped again).
+///
+/// This is what a value goes through on its way into a V1 string to sign.
+pub fn double_percent_encode_into(input: &str, out: &mut String) {
+    escape_into(input, out, "%25");
 }
 
 /// Percent-encodes `input` (spec §1.4): unreserved bytes unchanged, everything else `%XY`.

@@ -2,6 +2,7 @@
 //! extract the common parameters, compute the string to sign once, and verify it against a
 //! secret in constant time.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use subtle::ConstantTimeEq;
@@ -105,7 +106,9 @@ pub struct SignedRequest {
     timestamp: String,
     nonce: String,
     provided_signature: String,
-    canonical: String,
+    /// V3 only: the canonical request (V1 builds its string to sign without the canonicalized
+    /// query string and rebuilds that only when asked).
+    canonical: Option<String>,
     string_to_sign: String,
     signed_headers: Vec<String>,
     hashed_payload: Option<String>,
@@ -210,9 +213,10 @@ fn inspect_v1(
     let timestamp = required(&params, "Timestamp")?;
     let nonce = required(&params, "SignatureNonce")?;
     let security_token = non_empty(&params, "SecurityToken").map(str::to_owned);
-    let canonical =
-        v1::canonicalized_query_string(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let string_to_sign = v1::string_to_sign(req.method, &canonical);
+    let string_to_sign = v1::string_to_sign_for(
+        req.method,
+        params.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+    );
     Ok(SignedRequest {
         signature_version: SignatureVersion::V1,
         params,
@@ -224,7 +228,7 @@ fn inspect_v1(
         nonce,
         // A raw `+` in the query decodes to a space; base64 never contains one.
         provided_signature: provided_signature.replace(' ', "+"),
-        canonical,
+        canonical: None,
         string_to_sign,
         signed_headers: Vec::new(),
         hashed_payload: None,
@@ -280,7 +284,7 @@ fn inspect_v3(
         timestamp,
         nonce,
         provided_signature: auth.signature.to_ascii_lowercase(),
-        canonical,
+        canonical: Some(canonical),
         string_to_sign,
         signed_headers: auth.signed_headers,
         hashed_payload: Some(hashed_payload),
@@ -365,9 +369,14 @@ impl SignedRequest {
         &self.provided_signature
     }
 
-    /// V1: the canonicalized query string; V3: the canonical request.
-    pub fn canonical(&self) -> &str {
-        &self.canonical
+    /// V1: the canonicalized query string (rebuilt on each call); V3: the canonical request.
+    pub fn canonical(&self) -> Cow<'_, str> {
+        match &self.canonical {
+            Some(canonical) => Cow::Borrowed(canonical),
+            None => Cow::Owned(v1::canonicalized_query_string(
+                self.params.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            )),
+        }
     }
 
     /// V3: the signed header names (lower-case, as listed); V1: empty.

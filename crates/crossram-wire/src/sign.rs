@@ -107,8 +107,7 @@ fn v1_common<'a>(input: &SignInput<'a>) -> Vec<(&'a str, &'a str)> {
 
 fn v1_string_to_sign(input: &SignInput<'_>, common: &[(&str, &str)]) -> String {
     let action_params = input.params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-    let canonical = v1::canonicalized_query_string(common.iter().copied().chain(action_params));
-    v1::string_to_sign(input.method, &canonical)
+    v1::string_to_sign_for(input.method, common.iter().copied().chain(action_params))
 }
 
 /// The V1 string to sign [`sign_v1`] signs: what a server's `SignatureDoesNotMatch` message

@@ -5,7 +5,11 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::encode::percent_encode_into;
+use std::cmp::Ordering;
+
+use crate::encode::{
+    double_percent_encode_into, is_unreserved_str, percent_encode, percent_encode_into,
+};
 
 /// The `SignatureMethod` value of V1.
 pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";
@@ -61,6 +65,44 @@ pub fn string_to_sign(method: &str, canonicalized_query: &str) -> String {
     out
 }
 
+/// The string to sign of `params`, equal to
+/// `string_to_sign(method, &canonicalized_query_string(params))` but built in one pass.
+///
+/// When every name is made of unreserved bytes (every parameter name of the APIs is), a name
+/// encodes to itself, so the pairs sort by their decoded names and each value is written
+/// percent-encoded twice straight into the output: no canonicalized query string is built.
+/// Otherwise this falls back to the two stages.
+pub fn string_to_sign_for<'a, I>(method: &str, params: I) -> String
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut pairs: Vec<(&str, &str)> = params
+        .into_iter()
+        .filter(|(name, _)| *name != "Signature")
+        .collect();
+    if !pairs.iter().all(|(name, _)| is_unreserved_str(name)) {
+        return string_to_sign(method, &canonicalized_query_string(pairs));
+    }
+    // Equal names (rare) are ordered by their encoded values, as the canonical form orders them.
+    pairs.sort_unstable_by(|(n1, v1), (n2, v2)| match n1.cmp(n2) {
+        Ordering::Equal if v1 != v2 => percent_encode(v1).cmp(&percent_encode(v2)),
+        order => order,
+    });
+    let values: usize = pairs.iter().map(|(n, v)| n.len() + v.len() * 2).sum();
+    let mut out = String::with_capacity(method.len() + 5 + values + 6 * pairs.len());
+    out.push_str(method);
+    out.push_str("&%2F&");
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("%26");
+        }
+        out.push_str(name);
+        out.push_str("%3D");
+        double_percent_encode_into(value, &mut out);
+    }
+    out
+}
+
 /// The raw HMAC-SHA1 of the string to sign with key `secret + "&"`.
 pub fn signature_bytes(secret: &str, string_to_sign: &str) -> [u8; 20] {
     let mut key = Vec::with_capacity(secret.len() + 1);
@@ -88,6 +130,24 @@ mod tests {
     fn signature_excluded_and_sorted() {
         let params = [("b", "2"), ("Signature", "x"), ("a", "1 2"), ("A", "")];
         assert_eq!(canonicalized_query_string(params), "A=&a=1%202&b=2");
+    }
+
+    #[test]
+    fn one_pass_string_to_sign_equals_the_two_stages() {
+        let cases: [&[(&str, &str)]; 5] = [
+            &[("b", "2"), ("Signature", "x"), ("a", "1 2"), ("A", "")],
+            &[("Doc", "{\"Statement\": [\"*\"]}"), ("Name", "中文~-_.")],
+            &[("k", "b"), ("k", "a"), ("k", "{"), ("k", "0")],
+            &[("a b", "1"), ("a{", "2"), ("a0", "3")],
+            &[],
+        ];
+        for params in cases {
+            assert_eq!(
+                string_to_sign_for("POST", params.iter().copied()),
+                string_to_sign("POST", &canonicalized_query_string(params.iter().copied())),
+                "{params:?}"
+            );
+        }
     }
 
     #[test]
