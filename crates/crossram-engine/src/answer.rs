@@ -99,6 +99,48 @@ impl JsonWriter {
     }
 }
 
+/// Where an entity's fields are written: a map (an item of a list answer) or a [`JsonWriter`]
+/// (a single entity answered straight as JSON). One function per entity writes to either, so
+/// the two forms cannot drift apart.
+pub(crate) trait FieldSink {
+    /// `"key":"value"`.
+    fn put_str(&mut self, key: &str, value: &str);
+    /// `"key":123`.
+    fn put_int(&mut self, key: &str, value: i64);
+    /// `"key":true`.
+    fn put_bool(&mut self, key: &str, value: bool);
+}
+
+impl FieldSink for Response {
+    fn put_str(&mut self, key: &str, value: &str) {
+        self.insert(key.to_owned(), value.into());
+    }
+    fn put_int(&mut self, key: &str, value: i64) {
+        self.insert(key.to_owned(), value.into());
+    }
+    fn put_bool(&mut self, key: &str, value: bool) {
+        self.insert(key.to_owned(), value.into());
+    }
+}
+
+impl FieldSink for JsonWriter {
+    fn put_str(&mut self, key: &str, value: &str) {
+        self.string(key, value);
+    }
+    fn put_int(&mut self, key: &str, value: i64) {
+        self.key(key);
+        // Writing into a `Vec` cannot fail; serde_json writes integers with itoa.
+        let _ = serde_json::to_writer(&mut self.out, &value);
+        self.comma = true;
+    }
+    fn put_bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
+        self.comma = true;
+    }
+}
+
 /// Appends `s` as a JSON string, quoted and escaped exactly as `serde_json` does.
 fn push_json_string(out: &mut Vec<u8>, s: &str) {
     // Writing into a `Vec` cannot fail.
@@ -127,6 +169,22 @@ mod tests {
         });
         assert_eq!(text, want.to_string());
         assert_eq!(JsonWriter::object(0).finish(), "{}");
+    }
+
+    #[test]
+    fn field_sinks_write_the_same_object() {
+        let write = |sink: &mut dyn FieldSink| {
+            sink.put_str("Name", "a\"b");
+            sink.put_int("Max", -3600);
+            sink.put_int("Big", i64::MAX);
+            sink.put_bool("Yes", true);
+            sink.put_bool("No", false);
+        };
+        let mut map = Response::new();
+        write(&mut map);
+        let mut w = JsonWriter::object(8);
+        write(&mut w);
+        assert_eq!(w.finish(), serde_json::Value::Object(map).to_string());
     }
 
     #[test]

@@ -250,9 +250,7 @@ impl Engine {
     /// made most often answer with their JSON already written.
     pub async fn answer(&self, caller: &Caller, req: &ApiRequest) -> ApiResult<Answer> {
         let res = match req.product {
-            Product::Ram => crate::ram::dispatch(self, caller, req)
-                .await
-                .map(Answer::Fields),
+            Product::Ram => crate::ram::dispatch(self, caller, req).await,
             Product::Sts => crate::sts::dispatch(self, caller, req).await,
             Product::Ecs => crate::ecs::dispatch(self, caller, req)
                 .await

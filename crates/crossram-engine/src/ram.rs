@@ -10,6 +10,7 @@ use crossram_core::ApiError;
 use crossram_core::names;
 use crossram_core::policy::PolicyKind;
 
+use crate::answer::{Answer, FieldSink, JsonWriter};
 use crate::api::{ApiRequest, ApiResult, Caller, Response};
 use crate::authz::{self, DenyStyle};
 use crate::engine::Engine;
@@ -21,66 +22,77 @@ use crate::model::{
 use crate::params::{boolean, integer, optional, required};
 use crate::world::{AccountState, World, Write};
 
-pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> ApiResult {
+pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> ApiResult<Answer> {
     let r = Ram {
         e,
         caller,
         req,
         acct: caller.account().to_owned(),
     };
+    // A single role is answered as JSON written straight from the record.
     match req.action.as_str() {
         "CreateRole" => r.create_role().await,
         "GetRole" => r.get_role(),
-        "ListRoles" => r.list_roles(),
-        "UpdateRole" => r.update_role().await,
-        "DeleteRole" => r.delete_role().await,
-        "CrossramRevokeRoleSessions" => r.revoke_role_sessions().await,
-        "CreatePolicy" => r.create_policy().await,
-        "GetPolicy" => r.get_policy(),
-        "DeletePolicy" => r.delete_policy().await,
-        "ListPolicies" => r.list_policies(),
-        "CreatePolicyVersion" => r.create_policy_version().await,
-        "GetPolicyVersion" => r.get_policy_version(),
-        "ListPolicyVersions" => r.list_policy_versions(),
-        "DeletePolicyVersion" => r.delete_policy_version().await,
-        "SetDefaultPolicyVersion" => r.set_default_policy_version().await,
-        "AttachPolicyToUser" => r.attach(Target::User, true).await,
-        "DetachPolicyFromUser" => r.attach(Target::User, false).await,
-        "AttachPolicyToGroup" => r.attach(Target::Group, true).await,
-        "DetachPolicyFromGroup" => r.attach(Target::Group, false).await,
-        "AttachPolicyToRole" => r.attach(Target::Role, true).await,
-        "DetachPolicyFromRole" => r.attach(Target::Role, false).await,
-        "ListPoliciesForUser" => r.list_policies_for(Target::User),
-        "ListPoliciesForGroup" => r.list_policies_for(Target::Group),
-        "ListPoliciesForRole" => r.list_policies_for(Target::Role),
-        "ListEntitiesForPolicy" => r.list_entities_for_policy(),
-        "CreateUser" => r.create_user().await,
-        "GetUser" => r.get_user(),
-        "UpdateUser" => r.update_user().await,
-        "DeleteUser" => r.delete_user().await,
-        "ListUsers" => r.list_users(),
-        "CreateLoginProfile" => r.put_login_profile(true).await,
-        "UpdateLoginProfile" => r.put_login_profile(false).await,
-        "GetLoginProfile" => r.get_login_profile(),
-        "DeleteLoginProfile" => r.delete_login_profile().await,
-        "CreateAccessKey" => r.create_access_key().await,
-        "ListAccessKeys" => r.list_access_keys(),
-        "UpdateAccessKey" => r.update_access_key().await,
-        "DeleteAccessKey" => r.delete_access_key().await,
-        "CreateGroup" => r.create_group().await,
-        "GetGroup" => r.get_group(),
-        "UpdateGroup" => r.update_group().await,
-        "DeleteGroup" => r.delete_group().await,
-        "ListGroups" => r.list_groups(),
-        "AddUserToGroup" => r.membership(true).await,
-        "RemoveUserFromGroup" => r.membership(false).await,
-        "ListGroupsForUser" => r.list_groups_for_user(),
-        "ListUsersForGroup" => r.list_users_for_group(),
-        "SetAccountAlias" => r.set_account_alias().await,
-        "GetAccountAlias" => r.get_account_alias(),
-        "ClearAccountAlias" => r.clear_account_alias().await,
-        "CrossramListAuditEvents" => r.list_audit_events(),
-        _ => Err(unknown_action()),
+        _ => r.fields().await.map(Answer::Fields),
+    }
+}
+
+impl Ram<'_> {
+    /// The actions answered with a map of fields.
+    async fn fields(&self) -> ApiResult {
+        let r = self;
+        match self.req.action.as_str() {
+            "ListRoles" => r.list_roles(),
+            "UpdateRole" => r.update_role().await,
+            "DeleteRole" => r.delete_role().await,
+            "CrossramRevokeRoleSessions" => r.revoke_role_sessions().await,
+            "CreatePolicy" => r.create_policy().await,
+            "GetPolicy" => r.get_policy(),
+            "DeletePolicy" => r.delete_policy().await,
+            "ListPolicies" => r.list_policies(),
+            "CreatePolicyVersion" => r.create_policy_version().await,
+            "GetPolicyVersion" => r.get_policy_version(),
+            "ListPolicyVersions" => r.list_policy_versions(),
+            "DeletePolicyVersion" => r.delete_policy_version().await,
+            "SetDefaultPolicyVersion" => r.set_default_policy_version().await,
+            "AttachPolicyToUser" => r.attach(Target::User, true).await,
+            "DetachPolicyFromUser" => r.attach(Target::User, false).await,
+            "AttachPolicyToGroup" => r.attach(Target::Group, true).await,
+            "DetachPolicyFromGroup" => r.attach(Target::Group, false).await,
+            "AttachPolicyToRole" => r.attach(Target::Role, true).await,
+            "DetachPolicyFromRole" => r.attach(Target::Role, false).await,
+            "ListPoliciesForUser" => r.list_policies_for(Target::User),
+            "ListPoliciesForGroup" => r.list_policies_for(Target::Group),
+            "ListPoliciesForRole" => r.list_policies_for(Target::Role),
+            "ListEntitiesForPolicy" => r.list_entities_for_policy(),
+            "CreateUser" => r.create_user().await,
+            "GetUser" => r.get_user(),
+            "UpdateUser" => r.update_user().await,
+            "DeleteUser" => r.delete_user().await,
+            "ListUsers" => r.list_users(),
+            "CreateLoginProfile" => r.put_login_profile(true).await,
+            "UpdateLoginProfile" => r.put_login_profile(false).await,
+            "GetLoginProfile" => r.get_login_profile(),
+            "DeleteLoginProfile" => r.delete_login_profile().await,
+            "CreateAccessKey" => r.create_access_key().await,
+            "ListAccessKeys" => r.list_access_keys(),
+            "UpdateAccessKey" => r.update_access_key().await,
+            "DeleteAccessKey" => r.delete_access_key().await,
+            "CreateGroup" => r.create_group().await,
+            "GetGroup" => r.get_group(),
+            "UpdateGroup" => r.update_group().await,
+            "DeleteGroup" => r.delete_group().await,
+            "ListGroups" => r.list_groups(),
+            "AddUserToGroup" => r.membership(true).await,
+            "RemoveUserFromGroup" => r.membership(false).await,
+            "ListGroupsForUser" => r.list_groups_for_user(),
+            "ListUsersForGroup" => r.list_users_for_group(),
+            "SetAccountAlias" => r.set_account_alias().await,
+            "GetAccountAlias" => r.get_account_alias(),
+            "ClearAccountAlias" => r.clear_account_alias().await,
+            "CrossramListAuditEvents" => r.list_audit_events(),
+            _ => Err(unknown_action()),
+        }
     }
 }
 
@@ -263,7 +275,7 @@ impl Ram<'_> {
 
     // ---------------------------------------------------------------- roles
 
-    async fn create_role(&self) -> ApiResult {
+    async fn create_role(&self) -> ApiResult<Answer> {
         let name = self.p("RoleName")?.to_owned();
         let text = self.p("AssumeRolePolicyDocument")?.to_owned();
         names::validate_role_name(&name)?;
@@ -311,7 +323,7 @@ impl Ram<'_> {
                 Ok((vec![Write::put(Record::Role(role.clone()))], role))
             })
             .await?;
-        Ok(obj(json!({ "Role": self.role_json(&role, true) })))
+        Ok(self.role_answer(&role))
     }
 
     fn max_session(&self, v: Option<i64>, name: &str) -> Result<Option<i64>, ApiError> {
@@ -334,35 +346,49 @@ impl Ram<'_> {
         }
     }
 
-    fn role_json(&self, r: &RoleRecord, with_document: bool) -> Value {
+    /// A role's fields, in the order RAM documents them.
+    fn role_fields(&self, r: &RoleRecord, with_document: bool, out: &mut impl FieldSink) {
         let alias = self
             .read(|s| Ok(s.record.alias_or_id().to_owned()))
             .unwrap_or_default();
-        let mut v = json!({
-            "RoleId": r.id,
-            "RoleName": r.name,
-            "Arn": format!("acs:ram::{}:role/{}", r.account, r.name),
-            "Description": r.description,
-            "MaxSessionDuration": r.max_session_duration,
-            "CreateDate": r.create_date,
-            "UpdateDate": r.update_date,
-            "RolePrincipalName": format!("{}@role.{}.onaliyunservice.com", r.name, alias),
-            "IsServiceLinkedRole": false,
-        });
-        if with_document && let Value::Object(m) = &mut v {
-            m.insert(
-                "AssumeRolePolicyDocument".into(),
-                Value::String(r.trust.text.clone()),
-            );
+        out.put_str("RoleId", &r.id);
+        out.put_str("RoleName", &r.name);
+        out.put_str("Arn", &format!("acs:ram::{}:role/{}", r.account, r.name));
+        out.put_str("Description", &r.description);
+        out.put_int("MaxSessionDuration", r.max_session_duration);
+        out.put_str("CreateDate", &r.create_date);
+        out.put_str("UpdateDate", &r.update_date);
+        out.put_str(
+            "RolePrincipalName",
+            &format!("{}@role.{}.onaliyunservice.com", r.name, alias),
+        );
+        out.put_bool("IsServiceLinkedRole", false);
+        if with_document {
+            out.put_str("AssumeRolePolicyDocument", &r.trust.text);
         }
-        v
     }
 
-    fn get_role(&self) -> ApiResult {
+    /// A role as an item of a list.
+    fn role_json(&self, r: &RoleRecord, with_document: bool) -> Value {
+        let mut m = Response::new();
+        self.role_fields(r, with_document, &mut m);
+        Value::Object(m)
+    }
+
+    /// `{"Role": {...}}`, written straight as JSON.
+    fn role_answer(&self, r: &RoleRecord) -> Answer {
+        let mut w = JsonWriter::object(384 + r.trust.text.len() * 5 / 4);
+        w.open("Role");
+        self.role_fields(r, true, &mut w);
+        w.close();
+        Answer::Json(w.finish())
+    }
+
+    fn get_role(&self) -> ApiResult<Answer> {
         let name = self.p("RoleName")?;
         self.authorize("GetRole", &[self.res(&format!("role/{name}"))])?;
         let role = self.read(|s| s.role(name).cloned().ok_or_else(role_missing))?;
-        Ok(obj(json!({ "Role": self.role_json(&role, true) })))
+        Ok(self.role_answer(&role))
     }
 
     fn list_roles(&self) -> ApiResult {
