@@ -45,6 +45,7 @@ mod condition;
 mod context;
 mod eval;
 pub(crate) mod glob;
+mod json;
 mod parse;
 mod print;
 

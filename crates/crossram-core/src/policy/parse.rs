@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use super::json::{self, Node, Object};
 
 use super::condition::{ConditionBlock, ConditionEntry, Operator, Scalar};
 use super::{
@@ -87,7 +87,7 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// A short rendering of a JSON value for messages (long strings cut).
-fn show(v: &Value) -> String {
+fn show(v: &Node<'_>) -> String {
     let s = v.to_string();
     if s.chars().count() > 60 {
         let cut: String = s.chars().take(57).collect();
@@ -107,25 +107,25 @@ fn kind_name(kind: PolicyKind) -> &'static str {
 
 /// Whether the text is a JSON document with a statement that has `Principal`.
 pub(super) fn looks_like_trust(text: &str) -> bool {
-    let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text) else {
+    let Ok(Node::Object(doc)) = json::parse(text) else {
         return false;
     };
     match doc.get("Statement") {
-        Some(Value::Array(stmts)) => stmts
+        Some(Node::Array(stmts)) => stmts
             .iter()
-            .any(|s| s.as_object().is_some_and(|o| o.contains_key("Principal"))),
-        Some(Value::Object(o)) => o.contains_key("Principal"),
+            .any(|s| matches!(s, Node::Object(o) if o.contains_key("Principal"))),
+        Some(Node::Object(o)) => o.contains_key("Principal"),
         _ => false,
     }
 }
 
 pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| PolicyError {
+    let value = json::parse(text).map_err(|e| PolicyError {
         statement: None,
         element: None,
         message: format!("not valid JSON: {e}"),
     })?;
-    let Value::Object(doc) = value else {
+    let Node::Object(doc) = value else {
         return Err(PolicyError {
             statement: None,
             element: None,
@@ -144,7 +144,7 @@ pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, Poli
         }
     }
     match doc.get("Version") {
-        Some(Value::String(v)) if v == "1" => {}
+        Some(Node::String(v)) if v == "1" => {}
         Some(v) => {
             return Err(PolicyError::doc(
                 "Version",
@@ -154,7 +154,7 @@ pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, Poli
         None => return Err(PolicyError::doc("Version", "missing (expected \"1\")")),
     }
     let stmts = match doc.get("Statement") {
-        Some(Value::Array(a)) => a,
+        Some(Node::Array(a)) => a,
         Some(v) => {
             return Err(PolicyError::doc(
                 "Statement",
@@ -184,8 +184,8 @@ const STATEMENT_ELEMENTS: [&str; 6] = [
     "Condition",
 ];
 
-fn parse_statement(i: usize, v: &Value, kind: PolicyKind) -> Result<Statement, PolicyError> {
-    let Value::Object(s) = v else {
+fn parse_statement(i: usize, v: &Node<'_>, kind: PolicyKind) -> Result<Statement, PolicyError> {
+    let Node::Object(s) = v else {
         return Err(PolicyError {
             statement: Some(i),
             element: None,
@@ -193,7 +193,7 @@ fn parse_statement(i: usize, v: &Value, kind: PolicyKind) -> Result<Statement, P
         });
     };
     for key in s.keys() {
-        if !STATEMENT_ELEMENTS.contains(&key.as_str()) {
+        if !STATEMENT_ELEMENTS.contains(&key) {
             return Err(PolicyError {
                 statement: Some(i),
                 element: None,
@@ -204,8 +204,8 @@ fn parse_statement(i: usize, v: &Value, kind: PolicyKind) -> Result<Statement, P
         }
     }
     let effect = match s.get("Effect") {
-        Some(Value::String(e)) if e == "Allow" => Effect::Allow,
-        Some(Value::String(e)) if e == "Deny" => Effect::Deny,
+        Some(Node::String(e)) if e == "Allow" => Effect::Allow,
+        Some(Node::String(e)) if e == "Deny" => Effect::Deny,
         Some(v) => {
             return Err(PolicyError::stmt(
                 i,
@@ -308,22 +308,22 @@ fn parse_statement(i: usize, v: &Value, kind: PolicyKind) -> Result<Statement, P
 fn strings(
     i: usize,
     element: &str,
-    v: &Value,
+    v: &Node<'_>,
     allow_empty: bool,
 ) -> Result<Values<String>, PolicyError> {
     match v {
-        Value::String(s) => Ok(Values {
+        Node::String(s) => Ok(Values {
             single: true,
-            items: vec![s.clone()],
+            items: vec![s.to_string()],
         }),
-        Value::Array(items) => {
+        Node::Array(items) => {
             if items.is_empty() && !allow_empty {
                 return Err(PolicyError::stmt(i, element, "must not be an empty array"));
             }
             let items = items
                 .iter()
                 .map(|item| match item {
-                    Value::String(s) => Ok(s.clone()),
+                    Node::String(s) => Ok(s.to_string()),
                     other => Err(PolicyError::stmt(
                         i,
                         element,
@@ -396,8 +396,8 @@ fn validate_resource(i: usize, text: &str) -> Result<(), PolicyError> {
     ))
 }
 
-fn parse_principal(i: usize, v: &Value) -> Result<PrincipalElem, PolicyError> {
-    let Value::Object(map) = v else {
+fn parse_principal(i: usize, v: &Node<'_>) -> Result<PrincipalElem, PolicyError> {
+    let Node::Object(map) = v else {
         return Err(PolicyError::stmt(
             i,
             "Principal",
@@ -409,8 +409,8 @@ fn parse_principal(i: usize, v: &Value) -> Result<PrincipalElem, PolicyError> {
     };
     let mut entries = Vec::with_capacity(map.len());
     let mut trusted = Vec::new();
-    for (key, value) in map {
-        let pk = match key.as_str() {
+    for (key, value) in map.iter() {
+        let pk = match key {
             "RAM" => PrincipalKey::Ram,
             "Service" => PrincipalKey::Service,
             "Federated" => PrincipalKey::Federated,
@@ -501,8 +501,8 @@ fn compile_trusted(
     }
 }
 
-fn parse_condition(i: usize, v: &Value) -> Result<Vec<ConditionBlock>, PolicyError> {
-    let Value::Object(ops) = v else {
+fn parse_condition(i: usize, v: &Node<'_>) -> Result<Vec<ConditionBlock>, PolicyError> {
+    let Node::Object(ops) = v else {
         return Err(PolicyError::stmt(
             i,
             "Condition",
@@ -510,7 +510,7 @@ fn parse_condition(i: usize, v: &Value) -> Result<Vec<ConditionBlock>, PolicyErr
         ));
     };
     let mut blocks = Vec::with_capacity(ops.len());
-    for (name, keys) in ops {
+    for (name, keys) in ops.iter() {
         let Some(op) = Operator::from_name(name) else {
             return Err(PolicyError::stmt(
                 i,
@@ -519,7 +519,7 @@ fn parse_condition(i: usize, v: &Value) -> Result<Vec<ConditionBlock>, PolicyErr
             ));
         };
         let element = format!("Condition.{name}");
-        let Value::Object(keys) = keys else {
+        let Node::Object(keys) = keys else {
             return Err(PolicyError::stmt(
                 i,
                 &element,
@@ -538,17 +538,17 @@ fn parse_condition_keys(
     i: usize,
     element: &str,
     op: Operator,
-    keys: &Map<String, Value>,
+    keys: &Object<'_>,
 ) -> Result<Vec<ConditionEntry>, PolicyError> {
     let mut entries = Vec::with_capacity(keys.len());
-    for (key, value) in keys {
+    for (key, value) in keys.iter() {
         if key.is_empty() {
             return Err(PolicyError::stmt(i, element, "empty condition key"));
         }
-        let scalar = |v: &Value| match v {
-            Value::String(s) => Ok(Scalar::Str(s.clone())),
-            Value::Number(n) => Ok(Scalar::Num(n.clone())),
-            Value::Bool(b) => Ok(Scalar::Bool(*b)),
+        let scalar = |v: &Node<'_>| match v {
+            Node::String(s) => Ok(Scalar::Str(s.to_string())),
+            Node::Number(n) => Ok(Scalar::Num(n.clone())),
+            Node::Bool(b) => Ok(Scalar::Bool(*b)),
             other => Err(PolicyError::stmt(
                 i,
                 element,
@@ -559,7 +559,7 @@ fn parse_condition_keys(
             )),
         };
         let values = match value {
-            Value::Array(items) => {
+            Node::Array(items) => {
                 if items.is_empty() {
                     return Err(PolicyError::stmt(
                         i,
@@ -577,7 +577,7 @@ fn parse_condition_keys(
                 items: vec![scalar(other)?],
             },
         };
-        let entry = ConditionEntry::new(op, key.clone(), values)
+        let entry = ConditionEntry::new(op, key.to_owned(), values)
             .map_err(|m| PolicyError::stmt(i, element, m))?;
         entries.push(entry);
     }
