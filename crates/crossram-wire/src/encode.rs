@@ -34,23 +34,20 @@ pub(crate) fn is_unreserved_str(s: &str) -> bool {
 /// Upper-case hex digits, for escapes.
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends `prefix` and the two upper-case hex digits of byte `b` (three or five ASCII pushes,
-/// no slice copy for so few bytes).
+/// Appends `%XY` for byte `b`, as three ASCII pushes (no slice copy for three bytes).
 #[inline]
-fn push_escape(out: &mut String, prefix: &str, b: u8) {
+fn push_escape(out: &mut String, b: u8) {
     let digit = |nibble: u8| char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
-    for c in prefix.chars() {
-        out.push(c);
-    }
+    out.push('%');
     out.push(digit(b >> 4));
     out.push(digit(b & 15));
 }
 
-/// Appends `input` with every byte outside the unreserved set written as `prefix` + `XY`.
+/// Appends the percent-encoding of `input` (spec §1.4) to `out`.
 ///
-/// Room for the common case is reserved once; runs of unreserved bytes are copied as one slice.
-#[inline]
-fn escape_into(input: &str, out: &mut String, prefix: &str) {
+/// Room for the common case is reserved once; runs of unreserved bytes are copied as one slice
+/// and every other byte is pushed as its three-character escape.
+pub fn percent_encode_into(input: &str, out: &mut String) {
     out.reserve(input.len() + input.len() / 2);
     let bytes = input.as_bytes();
     let mut plain_from = 0;
@@ -62,7 +59,7 @@ fn escape_into(input: &str, out: &mut String, prefix: &str) {
             // Both ends sit next to ASCII bytes, so they are char boundaries.
             out.push_str(input.get(plain_from..i).unwrap_or_default());
         }
-        push_escape(out, prefix, b);
+        push_escape(out, b);
         plain_from = i + 1;
     }
     if plain_from < bytes.len() {
@@ -70,17 +67,29 @@ fn escape_into(input: &str, out: &mut String, prefix: &str) {
     }
 }
 
-/// Appends the percent-encoding of `input` (spec §1.4) to `out`.
-pub fn percent_encode_into(input: &str, out: &mut String) {
-    escape_into(input, out, "%");
-}
-
 /// Appends the percent-encoding of the percent-encoding of `input` in one pass: an unreserved
 /// byte stays, any other byte `b` becomes `%25XY` (the escape `%XY`, its `%` escaped again).
-///
 /// This is what a value goes through on its way into a V1 string to sign.
-pub fn double_percent_encode_into(input: &str, out: &mut String) {
-    escape_into(input, out, "%25");
+///
+/// The output is a byte buffer, which takes each escape as one fixed-size copy (a `String`
+/// takes it as five checked pushes); everything written is ASCII.
+pub(crate) fn double_percent_encode_bytes(input: &[u8], out: &mut Vec<u8>) {
+    let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+    out.reserve(input.len() * 2);
+    let mut rest = input;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| !is_unreserved(b))
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        out.extend_from_slice(plain);
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
+        out.extend_from_slice(&[b'%', b'2', b'5', digit(b >> 4), digit(b & 15)]);
+        rest = tail;
+    }
 }
 
 /// Percent-encodes `input` (spec §1.4): unreserved bytes unchanged, everything else `%XY`.
@@ -94,13 +103,33 @@ pub fn percent_encode(input: &str) -> String {
     out
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// The value of each hex digit, `0xFF` for every other byte.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of range fails the build"
+)]
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => 0xFF,
+        };
+        i += 1;
     }
+    t
+};
+
+/// The byte `%XY` stands for, when `X` and `Y` are hex digits.
+#[inline]
+fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let value = |b: u8| HEX_VALUE.get(usize::from(b)).copied().unwrap_or(0xFF);
+    let (hi, lo) = (value(hi), value(lo));
+    ((hi | lo) & 0xF0 == 0).then_some((hi << 4) | lo)
 }
 
 /// Decodes one form component: `+` is a space, `%XY` a byte, a malformed escape stays literal,
@@ -115,29 +144,32 @@ pub fn form_decode(input: &str) -> String {
     let Some(first) = bytes.iter().position(special) else {
         return input.to_owned();
     };
+    let (plain, mut rest) = bytes.split_at(first);
     let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(bytes.get(..first).unwrap_or_default());
-    let mut i = first;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'+' {
-            out.push(b' ');
-            i += 1;
-        } else if b == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_value);
-            let lo = bytes.get(i + 2).copied().and_then(hex_value);
-            if let (Some(hi), Some(lo)) = (hi, lo) {
-                out.push((hi << 4) | lo);
-                i += 3;
-            } else {
-                out.push(b'%');
-                i += 1;
+    out.extend_from_slice(plain);
+    while let Some((&b, tail)) = rest.split_first() {
+        match b {
+            b'+' => {
+                out.push(b' ');
+                rest = tail;
             }
-        } else {
-            // Copy the run up to the next `+` or `%` as one slice.
-            let rest = bytes.get(i..).unwrap_or_default();
-            let run = rest.iter().position(special).unwrap_or(rest.len());
-            out.extend_from_slice(rest.get(..run).unwrap_or_default());
-            i += run;
+            b'%' => match tail {
+                [hi, lo, after @ ..] if hex_pair(*hi, *lo).is_some() => {
+                    out.push(hex_pair(*hi, *lo).unwrap_or(b'%'));
+                    rest = after;
+                }
+                _ => {
+                    out.push(b'%');
+                    rest = tail;
+                }
+            },
+            _ => {
+                // Copy the run up to the next `+` or `%` as one slice.
+                let run = rest.iter().position(special).unwrap_or(rest.len());
+                let (plain, after) = rest.split_at(run);
+                out.extend_from_slice(plain);
+                rest = after;
+            }
         }
     }
     match String::from_utf8(out) {
@@ -218,6 +250,19 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(percent_encode(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn double_encoding_is_encoding_twice() {
+        for input in ["", "plain-_.~", "a b*c~é", "%+&=", "中文", "{\"k\": [1]}"] {
+            let mut out = Vec::new();
+            double_percent_encode_bytes(input.as_bytes(), &mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                percent_encode(&percent_encode(input)),
+                "input {input:?}"
+            );
         }
     }
 

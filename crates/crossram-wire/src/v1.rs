@@ -8,7 +8,7 @@ use sha1::Sha1;
 use std::cmp::Ordering;
 
 use crate::encode::{
-    double_percent_encode_into, is_unreserved_str, percent_encode, percent_encode_into,
+    double_percent_encode_bytes, is_unreserved_str, percent_encode, percent_encode_into,
 };
 
 /// The `SignatureMethod` value of V1.
@@ -89,18 +89,19 @@ where
         order => order,
     });
     let values: usize = pairs.iter().map(|(n, v)| n.len() + v.len() * 2).sum();
-    let mut out = String::with_capacity(method.len() + 5 + values + 6 * pairs.len());
-    out.push_str(method);
-    out.push_str("&%2F&");
+    let mut out = Vec::with_capacity(method.len() + 5 + values + 6 * pairs.len());
+    out.extend_from_slice(method.as_bytes());
+    out.extend_from_slice(b"&%2F&");
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push_str("%26");
+            out.extend_from_slice(b"%26");
         }
-        out.push_str(name);
-        out.push_str("%3D");
-        double_percent_encode_into(value, &mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"%3D");
+        double_percent_encode_bytes(value.as_bytes(), &mut out);
     }
-    out
+    // The method is a `str` and everything after it is ASCII.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The raw HMAC-SHA1 of the string to sign with key `secret + "&"`.
