@@ -15,10 +15,22 @@
 //! CROSSRAM_ENDPOINT=http://127.0.0.1:8080 cargo run -p crossram-client --example whoami
 //! ```
 
+use std::process::ExitCode;
+
 use crossram_client::{Client, Endpoint, Error, SignatureVersion};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
+    match whoami().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("whoami: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn whoami() -> Result<(), Error> {
     let endpoint = match (
         std::env::var("CROSSRAM_ENDPOINT")
             .ok()

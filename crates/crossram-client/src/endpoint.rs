@@ -115,12 +115,16 @@ impl Endpoint {
     /// Only the scheme (`http`/`https`), host and port are used; a path other than `/`, a
     /// query or user info is refused.
     pub fn url(url: &str) -> Result<Self, Error> {
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|e| Error::Config(format!("invalid endpoint URL {url:?}: {e}")))?;
+        let parsed = reqwest::Url::parse(url).map_err(|e| {
+            Error::Config(format!(
+                "invalid endpoint URL {url:?}: {e} (write it as http://HOST:PORT or https://HOST)"
+            ))
+        })?;
         let scheme = parsed.scheme();
         if scheme != "http" && scheme != "https" {
             return Err(Error::Config(format!(
-                "endpoint URL {url:?} must use http or https"
+                "endpoint URL {url:?} must start with http:// or https:// (for example \
+                 http://{url} for an emulator on this machine)"
             )));
         }
         let host = parsed
@@ -265,6 +269,14 @@ mod tests {
             "http://u:p@h",
         ] {
             assert!(Endpoint::url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_address_without_scheme_is_told_how_to_write_it() {
+        for bare in ["127.0.0.1:8080", "localhost:8080"] {
+            let message = Endpoint::url(bare).unwrap_err().to_string();
+            assert!(message.contains("http://"), "{bare}: {message}");
         }
     }
 
