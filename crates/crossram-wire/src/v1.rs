@@ -1,11 +1,11 @@
 //! Signature V1 (HMAC-SHA1, spec §1.3) as pure stage functions: canonicalized query string,
 //! string to sign, signature.
 
+use std::cmp::Ordering;
+
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-
-use std::cmp::Ordering;
 
 use crate::encode::{
     double_percent_encode_bytes, is_unreserved_str, percent_encode, percent_encode_into,
