@@ -1,10 +1,11 @@
-//! The `crossram` command: one binary, one clap subcommand per job (`run`, `serve`, `load`,
-//! `policy simulate`), each in its own module.
+//! The `crossram` command: one binary, one clap subcommand per job (`run`, `serve`, `call`,
+//! `load`, `policy simulate`), each in its own module.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod call;
 mod load;
 mod log_line;
 mod log_sink;
@@ -44,6 +45,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Make one signed call (RAM, STS or ECS) to the emulator or the real cloud and print the
+    /// answer.
+    Call(call::CallArgs),
     /// Load-test an emulator: signed requests over keep-alive connections, throughput and
     /// latency percentiles.
     Load(load::LoadArgs),
@@ -58,6 +62,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Call(args) => call::run(args),
         Command::Load(args) => load::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Run(args) => run::run(args),

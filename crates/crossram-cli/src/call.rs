@@ -1,0 +1,169 @@
+//! `crossram call PRODUCT ACTION [NAME=VALUE ...]`: one signed call, to the emulator or to the
+//! real cloud, with the answer's JSON on stdout. The signed-request client from the shell.
+//!
+//! Credentials: with `--world FILE`, the root AccessKey of an account of that world file (the
+//! `credentials: PATH` file `crossram serve` prints; `--account` picks the account by id or
+//! alias, the first by default); otherwise the client's default chain
+//! (`ALIBABA_CLOUD_ACCESS_KEY_ID` / `ALIBABA_CLOUD_ACCESS_KEY_SECRET` /
+//! `ALIBABA_CLOUD_SECURITY_TOKEN`, then the aliyun CLI profile).
+//!
+//! Exit status: 0 when the service answered the call; 1 when it refused it (the error code,
+//! message and request id on stderr, and the `AccessDeniedDetail` when the service gave one) or
+//! could not be reached; 2 for unusable input.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use crossram_client::{Client, Credentials, Endpoint, Error, Product, SignatureVersion};
+
+/// `crossram call`.
+#[derive(Debug, Args)]
+pub(crate) struct CallArgs {
+    /// `ram`, `sts` or `ecs`.
+    #[arg(value_name = "PRODUCT")]
+    product: String,
+    /// The action, e.g. `GetCallerIdentity` or `CreateRole`.
+    #[arg(value_name = "ACTION")]
+    action: String,
+    /// The action's parameters, each `Name=Value` (the value may contain `=`).
+    #[arg(value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Where to send it, e.g. `http://127.0.0.1:8080` for `crossram serve`; without it, the
+    /// public endpoint of the product (of `--region`, when given).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// The region whose endpoints to use (ignored with `--endpoint`).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// A world file (such as the credentials file `crossram serve` prints) to take a root
+    /// AccessKey from.
+    #[arg(long, value_name = "FILE")]
+    world: Option<PathBuf>,
+    /// Which account of `--world`, by id or alias (default: the first).
+    #[arg(long, value_name = "ACCOUNT", requires = "world")]
+    account: Option<String>,
+    /// `v3` (ACS3-HMAC-SHA256, the default) or `v1` (HMAC-SHA1).
+    #[arg(long, value_name = "VERSION", default_value = "v3")]
+    signature: String,
+}
+
+/// The accounts of a world file, as far as a call needs them.
+#[derive(serde::Deserialize)]
+struct World {
+    #[serde(default)]
+    account: Vec<WorldAccount>,
+}
+
+#[derive(serde::Deserialize)]
+struct WorldAccount {
+    id: String,
+    #[serde(default)]
+    alias: Option<String>,
+    access_key_id: String,
+    access_key_secret: String,
+}
+
+/// What the call needs, checked before anything is sent.
+struct Plan {
+    client: Client,
+    product: Product,
+    action: String,
+    params: Vec<(String, String)>,
+}
+
+pub(crate) fn run(args: CallArgs) -> ExitCode {
+    let plan = match plan(args) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("crossram call: {}", crate::error_chain(&e));
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crossram call: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let answer = runtime.block_on(plan.client.call(plan.product, &plan.action, &plan.params));
+    match answer {
+        Ok(body) => {
+            match serde_json::to_string_pretty(&body) {
+                Ok(text) => println!("{text}"),
+                Err(_) => println!("{body}"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("crossram call: {e}");
+            if let Error::Service {
+                access_denied_detail: Some(detail),
+                ..
+            } = &e
+            {
+                eprintln!("AccessDeniedDetail: {detail}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plan(args: CallArgs) -> anyhow::Result<Plan> {
+    let product: Product = args.product.parse()?;
+    if args.action.is_empty() || !args.action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        bail!(
+            "the action must be a name such as GetCallerIdentity, not {:?}",
+            args.action
+        );
+    }
+    let params = args
+        .params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+            _ => bail!("a parameter must be written Name=Value, not {p:?}"),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let signature: SignatureVersion = args.signature.parse()?;
+    let endpoint = match (&args.endpoint, &args.region) {
+        (Some(url), _) => Endpoint::url(url)?,
+        (None, Some(region)) => Endpoint::region(region)?,
+        (None, None) => Endpoint::public(),
+    };
+    let mut builder = Client::builder().endpoint(endpoint).signature(signature);
+    if let Some(path) = &args.world {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the world file {}", path.display()))?;
+        let world: World = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid world file", path.display()))?;
+        let account = match &args.account {
+            None => world.account.first(),
+            Some(wanted) => world
+                .account
+                .iter()
+                .find(|a| a.id == *wanted || a.alias.as_deref() == Some(wanted.as_str())),
+        };
+        let Some(account) = account else {
+            match &args.account {
+                Some(wanted) => bail!("{} has no account {wanted:?}", path.display()),
+                None => bail!("{} names no account", path.display()),
+            }
+        };
+        builder = builder.credentials(Credentials::new(
+            account.access_key_id.clone(),
+            account.access_key_secret.clone(),
+        ));
+    }
+    Ok(Plan {
+        client: builder.build()?,
+        product,
+        action: args.action,
+        params,
+    })
+}

@@ -1,0 +1,201 @@
+//! `crossram call` as a process against `crossram serve`: answers on stdout, refusals with their
+//! code on stderr and exit 1, unusable input exit 2; keys from a world file or the environment.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failing unwrap is a failing assertion"
+)]
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A world file with known keys, and a server started on it: (guard, URL, world file).
+fn serve() -> (Server, String, PathBuf) {
+    let world = Path::new(env!("CARGO_TARGET_TMPDIR")).join("call-world.toml");
+    std::fs::write(
+        &world,
+        "[[account]]\nid = \"11223344\"\nalias = \"company-a\"\naccess_key_id = \"LTAIcalltestA000000001\"\naccess_key_secret = \"call-test-secret-of-account-a\"\n\n\
+         [[account]]\nid = \"12345678\"\nalias = \"company-b\"\naccess_key_id = \"LTAIcalltestB000000001\"\naccess_key_secret = \"call-test-secret-of-account-b\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--world"])
+        .arg(&world)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let url = std::io::BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .find_map(|line| line.trim().strip_prefix("listening on ").map(str::to_owned))
+        .expect("serve printed no address");
+    (server, url, world)
+}
+
+/// Runs `crossram call ARGS` with no credentials in the environment but `env`.
+fn call(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossram"));
+    cmd.arg("call").args(args);
+    for var in [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    // No aliyun CLI profile either: the home directory is an empty one.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("call-home");
+    std::fs::create_dir_all(&home).unwrap();
+    cmd.env("HOME", &home);
+    cmd.envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+fn answer(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn calls_with_keys_from_a_world_file_or_the_environment() {
+    let (_server, url, world) = serve();
+    let world = world.to_str().unwrap();
+
+    // The first account of the world file, V3.
+    let me = answer(&call(
+        &[
+            "sts",
+            "GetCallerIdentity",
+            "--endpoint",
+            &url,
+            "--world",
+            world,
+        ],
+        &[],
+    ));
+    assert_eq!(me["AccountId"], "11223344");
+    assert_eq!(me["Arn"], "acs:ram::11223344:root");
+
+    // An account by alias, V1.
+    let me = answer(&call(
+        &[
+            "sts",
+            "GetCallerIdentity",
+            "--endpoint",
+            &url,
+            "--world",
+            world,
+            "--account",
+            "company-b",
+            "--signature",
+            "v1",
+        ],
+        &[],
+    ));
+    assert_eq!(me["AccountId"], "12345678");
+
+    // Parameters, with `=` inside a value; the second create is refused with its code, exit 1.
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]}}]}"#;
+    let create = [
+        "ram",
+        "CreateRole",
+        "RoleName=call-test",
+        "Description=a=b",
+        &format!("AssumeRolePolicyDocument={trust}"),
+        "--endpoint",
+        &url,
+        "--world",
+        world,
+    ];
+    let created = answer(&call(&create, &[]));
+    assert_eq!(created["Role"]["RoleName"], "call-test");
+    assert_eq!(created["Role"]["Description"], "a=b");
+    let again = call(&create, &[]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("EntityAlreadyExists.Role"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // A RAM user's key from the environment: the default chain. It may do nothing yet, and the
+    // refusal names the code and carries the AccessDeniedDetail.
+    let ak = |args: &[&str]| {
+        answer(&call(
+            &[args, &["--endpoint", &url, "--world", world]].concat(),
+            &[],
+        ))
+    };
+    ak(&["ram", "CreateUser", "UserName=call-user"]);
+    let key = ak(&["ram", "CreateAccessKey", "UserName=call-user"]);
+    let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap();
+    let secret = key["AccessKey"]["AccessKeySecret"].as_str().unwrap();
+    let env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", id),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret),
+    ];
+    let me = answer(&call(
+        &["sts", "GetCallerIdentity", "--endpoint", &url],
+        &env,
+    ));
+    assert_eq!(me["Arn"], "acs:ram::11223344:user/call-user");
+    let denied = call(&["ram", "ListRoles", "--endpoint", &url], &env);
+    assert_eq!(denied.status.code(), Some(1));
+    let err = text(&denied.stderr);
+    assert!(err.contains("NoPermission"), "{err}");
+    assert!(err.contains("AccessDeniedDetail"), "{err}");
+    assert!(!err.contains(secret), "{err}");
+}
+
+#[test]
+fn unusable_input_exits_2_and_says_why() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["iam", "ListRoles"], "unknown product"),
+        (&["ram", "List Roles"], "the action must be a name"),
+        (&["ram", "ListRoles", "MaxItems"], "Name=Value"),
+        (
+            &["ram", "ListRoles", "--endpoint", "127.0.0.1:8080"],
+            "http://",
+        ),
+        (
+            &["ram", "ListRoles", "--signature", "v4"],
+            "unknown signature version",
+        ),
+        (
+            &["ram", "ListRoles", "--world", "/nonexistent/world.toml"],
+            "cannot read the world file",
+        ),
+    ];
+    for (args, says) in cases {
+        let o = call(args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(says),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+}
