@@ -709,11 +709,32 @@ fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<St
     res
 }
 
+/// One cell of the comparison: a load per peer, and the per-round shares of the ceiling and of
+/// the bare ceiling.
+type PairedRow = (Vec<Load>, (Vec<f64>, Vec<f64>));
+
+/// Round by round, `ours` calls per second over `theirs` (rounds where `theirs` measured
+/// nothing are left out).
+fn paired_shares(ours: &[Load], theirs: &[Load]) -> Vec<f64> {
+    ours.iter()
+        .zip(theirs)
+        .filter(|(_, t)| t.per_second > 0.0)
+        .map(|(o, t)| o.per_second / t.per_second)
+        .collect()
+}
+
+/// The median of `values` (the upper one of an even count), 0 for none.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<String> {
     let n = requests.to_string();
-    // results[conn][op][peer]
+    // table[conn][op] = (a load per peer, (per-round shares of the ceiling, of the bare one))
     let conns = [1usize, 64];
-    let mut table: Vec<Vec<Vec<Load>>> = Vec::new();
+    let mut table: Vec<Vec<PairedRow>> = Vec::new();
     for c in conns {
         let cs = c.to_string();
         let mut per_op = Vec::new();
@@ -761,6 +782,14 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                     }
                 }
             }
+            // The share of the ceiling is taken round by round, each crossram run against the
+            // ceiling run right after it, and the median of those kept: the machine's speed
+            // drifts over a cell's seconds, and a pair of neighbouring runs shares its speed.
+            let paired = |ceiling: usize| match (runs.first(), runs.get(ceiling)) {
+                (Some(ours), Some(theirs)) => paired_shares(ours, theirs),
+                _ => Vec::new(),
+            };
+            let shares = (paired(1), paired(2));
             let mut row = Vec::new();
             for (p, mut r) in peers.iter().zip(runs) {
                 r.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
@@ -783,7 +812,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 );
                 row.push(l);
             }
-            per_op.push(row);
+            per_op.push((row, shares));
         }
         table.push(per_op);
     }
@@ -806,7 +835,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
     let mut first = true;
     for (ci, c) in conns.iter().enumerate() {
         for (oi, op) in OPS.iter().enumerate() {
-            let Some(row) = table.get(ci).and_then(|t| t.get(oi)) else {
+            let Some((row, (shares, bare_shares))) = table.get(ci).and_then(|t| t.get(oi)) else {
                 continue;
             };
             let get = |i: usize| row.get(i).cloned().unwrap_or_default();
@@ -815,7 +844,9 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
             let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
             let x_moto = ratio(cr.per_second, moto.per_second);
             let x_auth = ratio(cr.per_second, moto_auth.per_second);
-            let share = ratio(cr.per_second, ceil.per_second) * 100.0;
+            let unpaired = ratio(cr.per_second, ceil.per_second);
+            let share = median(shares) * 100.0;
+            let rounds: Vec<String> = shares.iter().map(|r| format!("{r:.3}")).collect();
             println!(
                 "{:<28} {:>4} {:>22} {:>22} {:>22} {:>22} {:>10.1} {:>10.1} {:>8.0}% {:>6.0}%",
                 op,
@@ -827,7 +858,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 x_moto,
                 x_auth,
                 share,
-                ratio(cr.per_second, bare.per_second) * 100.0
+                median(bare_shares) * 100.0
             );
             if !first {
                 json.push_str(",\n");
@@ -835,14 +866,15 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
             first = false;
             let _ = write!(
                 json,
-                "    {{\"operation\": \"{op}\", \"connections\": {c}, \"requests\": {requests}, \"crossram\": {}, \"moto\": {}, \"moto_auth\": {}, \"ceiling\": {}, \"ceiling_bare\": {}, \"crossram_over_moto\": {x_moto:.1}, \"crossram_over_moto_auth\": {x_auth:.1}, \"share_of_ceiling\": {:.3}, \"share_of_bare_ceiling\": {:.3}}}",
+                "    {{\"operation\": \"{op}\", \"connections\": {c}, \"requests\": {requests}, \"crossram\": {}, \"moto\": {}, \"moto_auth\": {}, \"ceiling\": {}, \"ceiling_bare\": {}, \"crossram_over_moto\": {x_moto:.1}, \"crossram_over_moto_auth\": {x_auth:.1}, \"share_of_ceiling\": {:.3}, \"share_of_ceiling_rounds\": [{}], \"share_of_ceiling_unpaired\": {unpaired:.3}, \"share_of_bare_ceiling\": {:.3}}}",
                 cr.raw,
                 moto.raw,
                 moto_auth.raw,
                 ceil.raw,
                 bare.raw,
                 share / 100.0,
-                ratio(cr.per_second, bare.per_second)
+                rounds.join(", "),
+                median(bare_shares)
             );
         }
     }
@@ -1238,6 +1270,34 @@ fn scale_svg(points: &[Point], machine: &Machine) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
+
+    #[test]
+    fn shares_are_paired_round_by_round() {
+        let load = |per_second: f64| Load {
+            per_second,
+            ..Load::default()
+        };
+        // The machine slows down over the rounds; each pair keeps the same share.
+        let ours = [
+            load(500.0),
+            load(400.0),
+            load(300.0),
+            load(200.0),
+            load(100.0),
+        ];
+        let theirs = [
+            load(1000.0),
+            load(800.0),
+            load(600.0),
+            load(0.0),
+            load(200.0),
+        ];
+        let shares = paired_shares(&ours, &theirs);
+        assert_eq!(shares, [0.5, 0.5, 0.5, 0.5]);
+        assert_eq!(median(&shares), 0.5);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[]), 0.0);
+    }
 
     #[test]
     fn ceiling_answers_pipelined_and_split_requests() {
