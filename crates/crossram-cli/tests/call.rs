@@ -83,56 +83,44 @@ fn calls_with_keys_from_a_world_file_or_the_environment() {
     let (_server, url, world) = serve();
     let world = world.to_str().unwrap();
 
-    // The first account of the world file, V3.
-    let me = answer(&call(
-        &[
-            "sts",
-            "GetCallerIdentity",
-            "--endpoint",
-            &url,
-            "--world",
-            world,
-        ],
-        &[],
-    ));
+    // Signed with a root key of the world file (the first account unless told).
+    let with_world = |args: &[&str]| {
+        call(
+            &[args, &["--endpoint", &url, "--world", world]].concat(),
+            &[],
+        )
+    };
+
+    // The first account, V3.
+    let me = answer(&with_world(&["sts", "GetCallerIdentity"]));
     assert_eq!(me["AccountId"], "11223344");
     assert_eq!(me["Arn"], "acs:ram::11223344:root");
 
     // An account by alias, V1.
-    let me = answer(&call(
-        &[
-            "sts",
-            "GetCallerIdentity",
-            "--endpoint",
-            &url,
-            "--world",
-            world,
-            "--account",
-            "company-b",
-            "--signature",
-            "v1",
-        ],
-        &[],
-    ));
+    let me = answer(&with_world(&[
+        "sts",
+        "GetCallerIdentity",
+        "--account",
+        "company-b",
+        "--signature",
+        "v1",
+    ]));
     assert_eq!(me["AccountId"], "12345678");
 
     // Parameters, with `=` inside a value; the second create is refused with its code, exit 1.
     let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]}}]}"#;
+    let document = format!("AssumeRolePolicyDocument={trust}");
     let create = [
         "ram",
         "CreateRole",
         "RoleName=call-test",
         "Description=a=b",
-        &format!("AssumeRolePolicyDocument={trust}"),
-        "--endpoint",
-        &url,
-        "--world",
-        world,
+        &document,
     ];
-    let created = answer(&call(&create, &[]));
+    let created = answer(&with_world(&create));
     assert_eq!(created["Role"]["RoleName"], "call-test");
     assert_eq!(created["Role"]["Description"], "a=b");
-    let again = call(&create, &[]);
+    let again = with_world(&create);
     assert_eq!(again.status.code(), Some(1));
     assert!(
         text(&again.stderr).contains("EntityAlreadyExists.Role"),
