@@ -14,9 +14,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use crossram_client::{Client, Credentials, Endpoint, Error, Product, SignatureVersion};
+
+use crate::world;
 
 /// `crossram call`.
 #[derive(Debug, Args)]
@@ -47,22 +49,6 @@ pub(crate) struct CallArgs {
     /// `v3` (ACS3-HMAC-SHA256, the default) or `v1` (HMAC-SHA1).
     #[arg(long, value_name = "VERSION", default_value = "v3")]
     signature: String,
-}
-
-/// The accounts of a world file, as far as a call needs them.
-#[derive(serde::Deserialize)]
-struct World {
-    #[serde(default)]
-    account: Vec<WorldAccount>,
-}
-
-#[derive(serde::Deserialize)]
-struct WorldAccount {
-    id: String,
-    #[serde(default)]
-    alias: Option<String>,
-    access_key_id: String,
-    access_key_secret: String,
 }
 
 /// What the call needs, checked before anything is sent.
@@ -138,18 +124,8 @@ fn plan(args: CallArgs) -> anyhow::Result<Plan> {
     };
     let mut builder = Client::builder().endpoint(endpoint).signature(signature);
     if let Some(path) = &args.world {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the world file {}", path.display()))?;
-        let world: World = toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid world file", path.display()))?;
-        let account = match &args.account {
-            None => world.account.first(),
-            Some(wanted) => world
-                .account
-                .iter()
-                .find(|a| a.id == *wanted || a.alias.as_deref() == Some(wanted.as_str())),
-        };
-        let Some(account) = account else {
+        let world = world::read(path, "call")?;
+        let Some(account) = world.find(args.account.as_deref()) else {
             match &args.account {
                 Some(wanted) => bail!("{} has no account {wanted:?}", path.display()),
                 None => bail!("{} names no account", path.display()),

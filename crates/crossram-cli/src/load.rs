@@ -23,6 +23,8 @@ use hyper::client::conn::http1::SendRequest;
 use serde::Serialize;
 use tokio::net::TcpStream;
 
+use crate::world::{self, WorldAccount, WorldFile};
+
 /// The wire protocol of the server under load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -555,26 +557,6 @@ pub(crate) struct LoadArgs {
     json: bool,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct World {
-    account: Vec<WorldAccount>,
-}
-
-#[derive(serde::Deserialize)]
-struct WorldAccount {
-    id: String,
-    access_key_id: String,
-    access_key_secret: String,
-}
-
-impl std::fmt::Debug for WorldAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorldAccount")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
-    }
-}
-
 impl WorldAccount {
     fn key(&self) -> Key {
         Key::new(&self.access_key_id, &self.access_key_secret, None)
@@ -702,10 +684,7 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
             let Some(path) = &args.world else {
                 bail!("--world is needed for --protocol alibaba and aws");
             };
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let world: World = toml::from_str(&text)
-                .with_context(|| format!("{} is not a world file", path.display()))?;
+            let world = world::read(path, "load")?;
             if args.protocol == Protocol::Aws {
                 prepare_aws(args, &host, &world, &prefix, &run_id).await?
             } else {
@@ -739,7 +718,7 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
 async fn prepare_aws(
     args: &LoadArgs,
     host: &str,
-    world: &World,
+    world: &WorldFile,
     prefix: &str,
     run_id: &str,
 ) -> anyhow::Result<Plan> {
@@ -856,7 +835,7 @@ async fn prepare_aws(
 /// crossram flavour: A (first account) lends a role to B's RAM user (second account).
 async fn prepare_alibaba(
     args: &LoadArgs,
-    world: &World,
+    world: &WorldFile,
     prefix: &str,
     run_id: &str,
 ) -> anyhow::Result<Plan> {

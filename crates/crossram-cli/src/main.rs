@@ -12,6 +12,7 @@ mod log_sink;
 mod policy;
 mod run;
 mod serve;
+mod world;
 
 /// An error and its causes as one line, `outer: cause: root`, leaving out a cause whose text an
 /// outer message already contains (many errors print their source in their own message too).

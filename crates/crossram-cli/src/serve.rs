@@ -22,7 +22,9 @@ use crossram_engine::{
     Secret, SystemClock,
 };
 use crossram_server::{AppState, ServeConfig, Settings, TlsIdentity, TlsListen};
-use serde::{Deserialize, Serialize};
+
+use crate::world::{self, WorldAccount, WorldFile};
+use serde::Deserialize;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,33 +73,6 @@ pub(crate) struct ServeArgs {
     /// Log format (logs go to stderr; filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-}
-
-/// The world file: the accounts the emulator starts with.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct WorldFile {
-    #[serde(default)]
-    account: Vec<WorldAccount>,
-}
-
-/// One `[[account]]` of a world file.
-#[derive(Serialize, Deserialize)]
-struct WorldAccount {
-    id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    alias: Option<String>,
-    access_key_id: String,
-    access_key_secret: String,
-}
-
-impl std::fmt::Debug for WorldAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorldAccount")
-            .field("id", &self.id)
-            .field("alias", &self.alias)
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl WorldAccount {
@@ -246,53 +221,6 @@ fn files_dir(spec: &str) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)>
     }
 }
 
-fn read_world(path: &Path) -> anyhow::Result<WorldFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the world file {}", path.display()))?;
-    let world: WorldFile = toml::from_str(&text)
-        .with_context(|| format!("{} is not a valid world file", path.display()))?;
-    for warning in world_warnings(&text) {
-        eprintln!("crossram serve: {}: {warning}", path.display());
-    }
-    Ok(world)
-}
-
-/// What in a world file is ignored, most likely by mistake: keys the format does not have (a
-/// misspelt `[[account]]` leaves the emulator without accounts), and a file without accounts.
-/// Warnings, not errors: the format is a contract that other tools may extend.
-fn world_warnings(text: &str) -> Vec<String> {
-    const ACCOUNT_KEYS: [&str; 4] = ["id", "alias", "access_key_id", "access_key_secret"];
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
-    let mut warnings: Vec<String> = table
-        .keys()
-        .filter(|k| *k != "account")
-        .map(|k| format!("unknown key `{k}` ignored (the accounts go in [[account]] tables)"))
-        .collect();
-    if let Some(toml::Value::Array(accounts)) = table.get("account") {
-        for (i, account) in accounts.iter().enumerate() {
-            let Some(account) = account.as_table() else {
-                continue;
-            };
-            for key in account
-                .keys()
-                .filter(|k| !ACCOUNT_KEYS.contains(&k.as_str()))
-            {
-                warnings.push(format!(
-                    "account {}: unknown key `{key}` ignored (known: {})",
-                    i + 1,
-                    ACCOUNT_KEYS.join(", ")
-                ));
-            }
-        }
-    }
-    if !matches!(table.get("account"), Some(toml::Value::Array(a)) if !a.is_empty()) {
-        warnings.push("no [[account]] in the file: it adds no account".to_owned());
-    }
-    warnings
-}
-
 fn fresh_seed_world() -> WorldFile {
     let ids = RandomIds;
     let account = SEED_ACCOUNTS
@@ -363,7 +291,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     match &args.world {
         Some(path) => {
-            let world = read_world(path)?;
+            let world = world::read(path, "serve")?;
             let added = apply_world(&engine, &world).await?;
             println!(
                 "world: {} accounts in {}, {added} added",
@@ -376,7 +304,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let creds_path = dir.join("credentials.toml");
             // A file store restarted without --world keeps the keys it was first given.
             let world = match store_dir(&args.store) {
-                Some(_) if creds_path.exists() => read_world(&creds_path)?,
+                Some(_) if creds_path.exists() => world::read(&creds_path, "serve")?,
                 _ => fresh_seed_world(),
             };
             apply_world(&engine, &world).await?;
@@ -430,47 +358,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn world_file_round_trips() {
-        let text = r#"
-[[account]]
-id = "11223344"
-alias = "company-a"
-access_key_id = "LTAI5tA"
-access_key_secret = "s\"ecret"
-
-[[account]]
-id = "12345678"
-access_key_id = "LTAI5tB"
-access_key_secret = "t"
-"#;
-        let world: WorldFile = toml::from_str(text).unwrap();
-        assert_eq!(world.account.len(), 2);
-        assert_eq!(world.account[0].alias.as_deref(), Some("company-a"));
-        assert_eq!(world.account[1].alias, None);
-        let back: WorldFile = toml::from_str(&toml::to_string(&world).unwrap()).unwrap();
-        assert_eq!(back.account[0].access_key_secret, "s\"ecret");
-        assert!(!format!("{:?}", world.account[0]).contains("ecret"));
-    }
-
-    #[test]
-    fn misspelt_or_unknown_world_keys_are_named() {
-        let ok = "[[account]]\nid = \"1\"\naccess_key_id = \"k\"\naccess_key_secret = \"s\"\n";
-        assert!(world_warnings(ok).is_empty(), "{:?}", world_warnings(ok));
-        let misspelt = ok.replace("[[account]]", "[[acount]]");
-        let warnings = world_warnings(&misspelt);
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("`acount`"), "{warnings:?}");
-        assert!(warnings[1].contains("no [[account]]"), "{warnings:?}");
-        let extra = format!("{ok}bogus = 1\n");
-        let warnings = world_warnings(&extra);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(
-            warnings[0].contains("account 1: unknown key `bogus`"),
-            "{warnings:?}"
-        );
-    }
 
     #[test]
     fn fresh_keys_differ() {
