@@ -231,12 +231,18 @@ impl Caller {
 
     /// The caller's ARN, as GetCallerIdentity answers it.
     pub fn arn(&self) -> String {
-        // `concat` rather than `format!`: this runs several times per request.
-        match self {
-            Self::Root { account } => ["acs:ram::", account, ":root"].concat(),
+        let mut out = String::new();
+        self.write_arn(&mut out);
+        out
+    }
+
+    /// Appends the caller's [`arn`](Self::arn) to `out`.
+    pub fn write_arn(&self, out: &mut String) {
+        let parts: [&str; 6] = match self {
+            Self::Root { account } => ["acs:ram::", account, ":root", "", "", ""],
             Self::User {
                 account, user_name, ..
-            } => ["acs:ram::", account, ":user/", user_name].concat(),
+            } => ["acs:ram::", account, ":user/", user_name, "", ""],
             Self::RoleSession(s) => [
                 "acs:ram::",
                 &s.account,
@@ -244,8 +250,11 @@ impl Caller {
                 &s.role_name,
                 "/",
                 &s.session_name,
-            ]
-            .concat(),
+            ],
+        };
+        out.reserve(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            out.push_str(part);
         }
     }
 }

@@ -39,30 +39,114 @@ pub struct AuditEvent {
     pub error_code: Option<String>,
 }
 
-impl AuditEvent {
+/// The text fields of an event in the order [`Entry`] keeps them.
+const FIELDS: usize = 9;
+
+/// An event as the ring keeps it: its text fields in one allocation (an event is recorded on
+/// every call and read only when someone lists the trail), and which outcome it had.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// time, request id, caller account, resource account, identity, caller ARN, action,
+    /// resource, error code: one after the other.
+    text: Box<str>,
+    /// Where each field ends in `text`.
+    ends: [u32; FIELDS],
+    outcome: &'static str,
+    has_error_code: bool,
+}
+
+impl Entry {
+    /// The event of `req` made by `caller`, refused with `err` if any.
     pub(crate) fn new(
         engine: &Engine,
         caller: &Caller,
         req: &ApiRequest,
         err: Option<&ApiError>,
     ) -> Self {
-        let (resource_account, resource) = resource_of(caller, req);
-        let outcome = match err {
-            None => "Allow",
-            Some(e) if is_denial(e.code()) => "Deny",
-            Some(_) => "Error",
+        let mut text = String::with_capacity(256);
+        let mut ends = [0; FIELDS];
+        let mut field = 0;
+        let mut end = |text: &String| {
+            if let Some(e) = ends.get_mut(field) {
+                *e = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            }
+            field += 1;
         };
+        text.push_str(&engine.timestamp());
+        end(&text);
+        text.push_str(&req.context.request_id);
+        end(&text);
+        match caller {
+            Caller::RoleSession(s) => {
+                text.push_str(source_account(&s.source).unwrap_or(&s.account))
+            }
+            other => text.push_str(other.account()),
+        }
+        end(&text);
+        let resource = resource_of(caller, req);
+        text.push_str(resource.account);
+        end(&text);
+        write_identity_chain(engine, caller, &mut text);
+        end(&text);
+        caller.write_arn(&mut text);
+        end(&text);
+        text.push_str(req.product.code());
+        text.push(':');
+        text.push_str(&req.action);
+        end(&text);
+        if let Some(name) = resource.param {
+            text.push_str(name);
+            text.push('=');
+        }
+        text.push_str(resource.value);
+        end(&text);
+        if let Some(e) = err {
+            text.push_str(e.code());
+        }
+        end(&text);
         Self {
-            time: engine.timestamp(),
-            request_id: req.context.request_id.clone(),
-            caller_account: caller_account(caller),
-            resource_account,
-            identity: identity_chain(engine, caller),
-            caller_arn: caller.arn(),
-            action: [req.product.code(), ":", &req.action].concat(),
-            resource,
-            outcome: outcome.to_owned(),
-            error_code: err.map(|e| e.code().to_owned()),
+            text: text.into_boxed_str(),
+            ends,
+            outcome: match err {
+                None => "Allow",
+                Some(e) if is_denial(e.code()) => "Deny",
+                Some(_) => "Error",
+            },
+            has_error_code: err.is_some(),
+        }
+    }
+
+    /// Field `i` (an index into [`FIELDS`]).
+    fn field(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(s, e)| self.text.get(s..e))
+            .unwrap_or_default()
+    }
+
+    fn visible_to(&self, account: &str) -> bool {
+        self.field(2) == account || self.field(3) == account
+    }
+
+    /// The event as the trail lists it.
+    pub(crate) fn event(&self) -> AuditEvent {
+        AuditEvent {
+            time: self.field(0).to_owned(),
+            request_id: self.field(1).to_owned(),
+            caller_account: self.field(2).to_owned(),
+            resource_account: self.field(3).to_owned(),
+            identity: self.field(4).to_owned(),
+            caller_arn: self.field(5).to_owned(),
+            action: self.field(6).to_owned(),
+            resource: self.field(7).to_owned(),
+            outcome: self.outcome.to_owned(),
+            error_code: self.has_error_code.then(|| self.field(8).to_owned()),
         }
     }
 }
@@ -71,33 +155,35 @@ fn is_denial(code: &str) -> bool {
     matches!(code, "NoPermission" | "Forbidden.RAM")
 }
 
-/// The account the caller's identity belongs to (for a role session: where its source came from
-/// is in the identity chain; the session itself acts inside the role's account).
-fn caller_account(caller: &Caller) -> String {
-    match caller {
-        Caller::RoleSession(s) => source_account(&s.source).unwrap_or_else(|| s.account.clone()),
-        other => other.account().to_owned(),
-    }
-}
-
 /// The account of a session source written as an ARN (`acs:ram::<uid>:...`).
-fn source_account(source: &str) -> Option<String> {
+fn source_account(source: &str) -> Option<&str> {
     let rest = source.strip_prefix("acs:ram::")?;
-    rest.split(':').next().map(str::to_owned)
+    rest.split(':').next()
 }
 
-fn resource_of(caller: &Caller, req: &ApiRequest) -> (String, String) {
+/// The resource a call addresses: its account, and `Name=value` (or the role ARN of an
+/// AssumeRole), borrowed from the request.
+struct Resource<'a> {
+    account: &'a str,
+    param: Option<&'static str>,
+    value: &'a str,
+}
+
+fn resource_of<'a>(caller: &'a Caller, req: &'a ApiRequest) -> Resource<'a> {
     if req.action == "AssumeRole"
         && let Some(arn) = req.params.get("RoleArn")
     {
         let account = arn
             .strip_prefix("acs:ram::")
             .and_then(|r| r.split(':').next())
-            .unwrap_or_default()
-            .to_owned();
-        return (account, arn.to_owned());
+            .unwrap_or_default();
+        return Resource {
+            account,
+            param: None,
+            value: arn,
+        };
     }
-    let account = caller.account().to_owned();
+    let account = caller.account();
     for name in [
         "RoleName",
         "UserName",
@@ -105,35 +191,52 @@ fn resource_of(caller: &Caller, req: &ApiRequest) -> (String, String) {
         "PolicyName",
         "InstanceId",
     ] {
-        if let Some(v) = req.params.get(name) {
-            return (account, format!("{name}={v}"));
+        if let Some(value) = req.params.get(name) {
+            return Resource {
+                account,
+                param: Some(name),
+                value,
+            };
         }
     }
-    (account, String::new())
+    Resource {
+        account,
+        param: None,
+        value: "",
+    }
 }
 
 /// `alice@company-b.onaliyun.com`, or `alice@company-b.onaliyun.com as ecs-admin of company-a`.
 pub(crate) fn identity_chain(engine: &Engine, caller: &Caller) -> String {
+    let mut out = String::new();
+    write_identity_chain(engine, caller, &mut out);
+    out
+}
+
+/// Appends the [`identity_chain`] of `caller` to `out`.
+fn write_identity_chain(engine: &Engine, caller: &Caller, out: &mut String) {
     let w = engine.world.read();
-    // The account's alias (or its id), borrowed from the world: one allocation per chain.
+    // The account's alias (or its id), borrowed from the world.
     fn alias<'a>(w: &'a World, account: &'a str) -> &'a str {
         w.account(account)
             .map_or(account, |a| a.record.alias_or_id())
     }
-    // `concat` rather than `format!`: this runs on every call.
-    match caller {
-        Caller::Root { account } => ["root@", alias(&w, account), ".onaliyun.com"].concat(),
+    let parts: [&str; 5] = match caller {
+        Caller::Root { account } => ["root@", alias(&w, account), ".onaliyun.com", "", ""],
         Caller::User {
             account, user_name, ..
-        } => [user_name, "@", alias(&w, account), ".onaliyun.com"].concat(),
+        } => [user_name, "@", alias(&w, account), ".onaliyun.com", ""],
         Caller::RoleSession(s) => [
             &s.source,
             " as ",
             &s.role_name,
             " of ",
             alias(&w, &s.account),
-        ]
-        .concat(),
+        ],
+    };
+    out.reserve(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
     }
 }
 
@@ -145,7 +248,7 @@ const PREALLOCATED_MAX: usize = 100_000;
 #[derive(Debug)]
 pub(crate) struct AuditLog {
     capacity: usize,
-    events: Mutex<VecDeque<AuditEvent>>,
+    events: Mutex<VecDeque<Entry>>,
 }
 
 impl AuditLog {
@@ -158,7 +261,7 @@ impl AuditLog {
         }
     }
 
-    pub(crate) fn push(&self, event: AuditEvent) {
+    pub(crate) fn push(&self, event: Entry) {
         if self.capacity == 0 {
             return;
         }
@@ -173,8 +276,8 @@ impl AuditLog {
         self.events
             .lock()
             .iter()
-            .filter(|e| e.caller_account == account || e.resource_account == account)
-            .cloned()
+            .filter(|e| e.visible_to(account))
+            .map(Entry::event)
             .collect()
     }
 }

@@ -213,7 +213,7 @@ impl Engine {
         // Switch Role is an AssumeRole as far as the audit trail is concerned.
         let mut audited = req;
         audited.params.push("RoleArn", input.role_arn.clone());
-        self.audit.push(crate::audit::AuditEvent::new(
+        self.audit.push(crate::audit::Entry::new(
             self,
             caller,
             &audited,

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::answer::Answer;
 use crate::api::{AccountSeed, ApiRequest, ApiResult, Caller, Product, ResolvedKey, Response};
-use crate::audit::{AuditEvent, AuditLog};
+use crate::audit::{AuditEvent, AuditLog, Entry};
 use crate::config::EngineConfig;
 use crate::env::{DIGITS, Env};
 use crate::model::{AccessKey, AccountRecord, MetaRecord, Record};
@@ -172,12 +172,12 @@ impl Engine {
                 )
             })?;
             let now = self.env.clock.now();
-            let claims = self
+            let opened = self
                 .tokens
                 .open(token, access_key_id, now.unix_timestamp())?;
-            let caller = crate::sts::session_caller(self, &claims)?;
+            let caller = crate::sts::session_caller(self, &opened)?;
             return Ok(ResolvedKey {
-                secret: self.tokens.secret_for(access_key_id),
+                secret: opened.secret,
                 caller,
             });
         }
@@ -330,8 +330,7 @@ impl Engine {
     }
 
     fn record_call(&self, caller: &Caller, req: &ApiRequest, err: Option<&ApiError>) {
-        let event = AuditEvent::new(self, caller, req, err);
-        self.audit.push(event);
+        self.audit.push(Entry::new(self, caller, req, err));
     }
 }
 

@@ -1135,3 +1135,96 @@ async fn conditions_read_the_request_context() {
         "NoPermission"
     );
 }
+
+#[tokio::test]
+async fn audit_events_carry_every_field_of_the_call() {
+    let w = world().await;
+    let (_, b, _, _) = onboard(&w).await;
+    let with_id = |id: &str| RequestContext {
+        request_id: id.into(),
+        ..RequestContext::default()
+    };
+    // Denied, across accounts: B's root may not assume A's role (roots never may).
+    let req = ApiRequest {
+        product: Product::Sts,
+        action: "AssumeRole".into(),
+        params: [("RoleArn", ROLE_ARN), ("RoleSessionName", "ops")]
+            .into_iter()
+            .collect::<Params>(),
+        context: with_id("REQ-1"),
+    };
+    let err = w.engine.call(&b, &req).await.unwrap_err();
+    assert_eq!(err.code(), "NoPermission");
+    let event = w.engine.audit_events(A).pop().unwrap();
+    assert_eq!(
+        event,
+        crossram_engine::AuditEvent {
+            time: "2026-11-29T10:00:00Z".into(),
+            request_id: "REQ-1".into(),
+            caller_account: B.into(),
+            resource_account: A.into(),
+            identity: "root@company-b.onaliyun.com".into(),
+            caller_arn: "acs:ram::12345678:root".into(),
+            action: "sts:AssumeRole".into(),
+            resource: ROLE_ARN.into(),
+            outcome: "Deny".into(),
+            error_code: Some("NoPermission".into()),
+        }
+    );
+    // B sees it too (its caller), and only A and B do.
+    assert!(w.engine.audit_events(B).contains(&event));
+    assert!(!w.engine.audit_events("99999999").contains(&event));
+    // Allowed, with a `Name=value` resource, a minute later.
+    w.clock.advance(time::Duration::seconds(61));
+    let req = ApiRequest {
+        product: Product::Ram,
+        action: "GetUser".into(),
+        params: [("UserName", "Alice")].into_iter().collect::<Params>(),
+        context: with_id("REQ-2"),
+    };
+    w.engine.call(&b, &req).await.unwrap();
+    let event = w.engine.audit_events(B).pop().unwrap();
+    assert_eq!(
+        (
+            event.time.as_str(),
+            event.request_id.as_str(),
+            event.action.as_str(),
+            event.resource.as_str(),
+            event.outcome.as_str(),
+            event.error_code
+        ),
+        (
+            "2026-11-29T10:01:01Z",
+            "REQ-2",
+            "ram:GetUser",
+            "UserName=Alice",
+            "Allow",
+            None
+        )
+    );
+    assert!(
+        !w.engine
+            .audit_events(A)
+            .iter()
+            .any(|e| e.request_id == "REQ-2")
+    );
+    // Refused for another reason than authorization.
+    let req = ApiRequest {
+        product: Product::Ram,
+        action: "GetRole".into(),
+        params: [("RoleName", "no-such-role")]
+            .into_iter()
+            .collect::<Params>(),
+        context: with_id("REQ-3"),
+    };
+    let err = w.engine.call(&b, &req).await.unwrap_err();
+    let event = w
+        .engine
+        .audit_events(B)
+        .into_iter()
+        .rfind(|e| e.request_id == "REQ-3")
+        .unwrap();
+    assert_eq!(event.resource, "RoleName=no-such-role");
+    assert_eq!(event.outcome, "Error");
+    assert_eq!(event.error_code.as_deref(), Some(err.code()));
+}
