@@ -17,7 +17,7 @@ use crate::engine::{Engine, dead_session, format_timestamp};
 use crate::env::ALNUM;
 use crate::params::{integer, optional, required};
 use crate::ram::unknown_action;
-use crate::token::{Claims, SessionKind};
+use crate::token::{Claims, Opened, SessionKind};
 
 pub(crate) async fn dispatch(e: &Engine, caller: &Caller, req: &ApiRequest) -> ApiResult<Answer> {
     match req.action.as_str() {
@@ -258,7 +258,8 @@ fn rate_limit(e: &Engine, account: &str) -> Result<(), ApiError> {
 }
 
 /// The caller a valid token stands for, if its role (or console user) is still there.
-pub(crate) fn session_caller(e: &Engine, claims: &Claims) -> Result<Caller, ApiError> {
+pub(crate) fn session_caller(e: &Engine, opened: &Opened) -> Result<Caller, ApiError> {
+    let claims = &opened.claims;
     let w = e.world.read();
     let state = w
         .account(&claims.a)
@@ -284,6 +285,9 @@ pub(crate) fn session_caller(e: &Engine, claims: &Claims) -> Result<Caller, ApiE
             if role.sessions_revoked_at_ms.is_some_and(|at| claims.i <= at) {
                 return Err(dead_session("the role's sessions were revoked"));
             }
+            if let Some(session) = opened.session.get() {
+                return Ok(Caller::RoleSession(session.clone()));
+            }
             let session_policy = match &claims.p {
                 Some(text) => Some(Arc::new(
                     PolicyDocument::parse(text, PolicyKind::Session)
@@ -291,7 +295,7 @@ pub(crate) fn session_caller(e: &Engine, claims: &Claims) -> Result<Caller, ApiE
                 )),
                 None => None,
             };
-            Ok(Caller::RoleSession(Arc::new(RoleSession {
+            let session = Arc::new(RoleSession {
                 account: claims.a.clone(),
                 role_id: claims.r.clone(),
                 role_name: claims.n.clone(),
@@ -300,7 +304,10 @@ pub(crate) fn session_caller(e: &Engine, claims: &Claims) -> Result<Caller, ApiE
                 source: claims.c.clone(),
                 issued_at_ms: claims.i,
                 expires_at: claims.e,
-            })))
+            });
+            Ok(Caller::RoleSession(
+                opened.session.get_or_init(|| session).clone(),
+            ))
         }
     }
 }

@@ -7,14 +7,19 @@
 //! world (the role still exists with the same id, its sessions were not revoked) are made by the
 //! engine on every use.
 
+use std::sync::{Arc, OnceLock};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hashbrown::HashMap;
 use hmac::{Hmac, Mac};
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crossram_core::ApiError;
 
+use crate::api::RoleSession;
 use crate::env::ALNUM;
 use crate::secret::Secret;
 
@@ -58,11 +63,28 @@ pub(crate) enum SessionKind {
     User,
 }
 
+/// The most tokens [`TokenKey::open`] remembers; when full, it starts over.
+const OPENED_MAX: usize = 4096;
+
 /// Mints and opens tokens with the engine's key.
-#[derive(Clone)]
 pub(crate) struct TokenKey {
     /// HMAC-SHA256 already keyed (its inner and outer pads hashed once, not per use).
     keyed: HmacSha256,
+    /// Tokens that opened before, by their exact text. SDKs send the same token with every call
+    /// of a session; a repeat skips the base64, the MAC, the JSON and the secret's derivation.
+    /// A token's claims never change (neither does the key), so an entry cannot go stale; the
+    /// checks that depend on the time and the key id are made on every use.
+    opened: Mutex<HashMap<Box<str>, Opened>>,
+}
+
+/// A token that opened: its claims and the secret of its AccessKeyId.
+#[derive(Debug, Clone)]
+pub(crate) struct Opened {
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) secret: Secret,
+    /// The role session the claims stand for, once built (by `sts::session_caller`, which
+    /// still checks the role on every use): a pure function of the claims.
+    pub(crate) session: Arc<OnceLock<Arc<RoleSession>>>,
 }
 
 impl std::fmt::Debug for TokenKey {
@@ -76,7 +98,10 @@ impl TokenKey {
         // HMAC accepts keys of any length, so this cannot fail.
         let keyed = HmacSha256::new_from_slice(key)
             .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
-        Self { keyed }
+        Self {
+            keyed,
+            opened: Mutex::new(HashMap::new()),
+        }
     }
 
     fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
@@ -123,8 +148,26 @@ impl TokenKey {
         token: &str,
         access_key_id: &str,
         now_s: i64,
-    ) -> Result<Claims, ApiError> {
-        let claims = self.verify(token).ok_or_else(malformed)?;
+    ) -> Result<Opened, ApiError> {
+        let known = self.opened.lock().get(token).cloned();
+        let opened = match known {
+            Some(opened) => opened,
+            None => {
+                let claims = self.verify(token).ok_or_else(malformed)?;
+                let opened = Opened {
+                    secret: self.secret_for(&claims.k),
+                    claims: Arc::new(claims),
+                    session: Arc::new(OnceLock::new()),
+                };
+                let mut known = self.opened.lock();
+                if known.len() >= OPENED_MAX {
+                    known.clear();
+                }
+                known.insert(token.into(), opened.clone());
+                opened
+            }
+        };
+        let claims = &opened.claims;
         if claims.k != access_key_id {
             return Err(ApiError::new(
                 "InvalidSecurityToken.MismatchWithAccessKey",
@@ -135,7 +178,7 @@ impl TokenKey {
         if now_s >= claims.e {
             return Err(expired("Specified SecurityToken is expired."));
         }
-        Ok(claims)
+        Ok(opened)
     }
 
     fn verify(&self, token: &str) -> Option<Claims> {
@@ -190,7 +233,10 @@ mod tests {
     fn a_minted_token_opens_with_its_key_only() {
         let key = TokenKey::new(&[7; 32]);
         let token = key.mint(&claims());
-        assert_eq!(key.open(token.expose(), "STS.AAA", 50).unwrap(), claims());
+        assert_eq!(
+            *key.open(token.expose(), "STS.AAA", 50).unwrap().claims,
+            claims()
+        );
         let other = TokenKey::new(&[8; 32]);
         assert_eq!(
             other
@@ -205,6 +251,9 @@ mod tests {
     fn tokens_are_bound_to_their_key_and_expire() {
         let key = TokenKey::new(&[7; 32]);
         let token = key.mint(&claims());
+        // Once before the checks, so that they are also made on a token opened before.
+        let opened = key.open(token.expose(), "STS.AAA", 99).unwrap();
+        assert_eq!(opened.secret, key.secret_for("STS.AAA"));
         assert_eq!(
             key.open(token.expose(), "STS.BBB", 50).unwrap_err().code(),
             "InvalidSecurityToken.MismatchWithAccessKey"
@@ -218,11 +267,12 @@ mod tests {
     #[test]
     fn an_edited_token_is_malformed() {
         let key = TokenKey::new(&[7; 32]);
-        let token = key.mint(&claims()).expose().to_owned();
-        // Flip one character of the claims.
-        let mut bytes = token.into_bytes();
+        let token_text = key.mint(&claims()).expose().to_owned();
+        // Flip one character of the claims (after the original opened once).
+        let mut bytes = token_text.clone().into_bytes();
         bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
         let edited = String::from_utf8(bytes).unwrap();
+        key.open(&token_text, "STS.AAA", 50).unwrap();
         assert_eq!(
             key.open(&edited, "STS.AAA", 50).unwrap_err().code(),
             "InvalidSecurityToken.Malformed"
@@ -231,6 +281,22 @@ mod tests {
             key.open("garbage", "STS.AAA", 50).unwrap_err().code(),
             "InvalidSecurityToken.Malformed"
         );
+    }
+
+    #[test]
+    fn remembered_tokens_are_bounded() {
+        let key = TokenKey::new(&[7; 32]);
+        for i in 0..=OPENED_MAX {
+            let mut c = claims();
+            c.s = format!("session-{i}");
+            let token = key.mint(&c);
+            assert_eq!(
+                key.open(token.expose(), "STS.AAA", 50).unwrap().claims.s,
+                c.s
+            );
+            assert!(key.opened.lock().len() <= OPENED_MAX);
+        }
+        assert_eq!(key.opened.lock().len(), 1, "started over when full");
     }
 
     #[test]
