@@ -140,8 +140,7 @@ fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
 /// ```
 pub fn form_decode(input: &str) -> String {
     let bytes = input.as_bytes();
-    let special = |b: &u8| *b == b'+' || *b == b'%';
-    let Some(first) = bytes.iter().position(special) else {
+    let Some(first) = memchr::memchr2(b'+', b'%', bytes) else {
         return input.to_owned();
     };
     let (plain, mut rest) = bytes.split_at(first);
@@ -165,7 +164,7 @@ pub fn form_decode(input: &str) -> String {
             },
             _ => {
                 // Copy the run up to the next `+` or `%` as one slice.
-                let run = rest.iter().position(special).unwrap_or(rest.len());
+                let run = memchr::memchr2(b'+', b'%', rest).unwrap_or(rest.len());
                 let (plain, after) = rest.split_at(run);
                 out.extend_from_slice(plain);
                 rest = after;
@@ -197,13 +196,13 @@ pub fn parse_form(input: &str) -> Vec<(String, String)> {
     // Split on the ASCII bytes `&` and `=` (always char boundaries) without a char searcher.
     let mut rest = input;
     while !rest.is_empty() {
-        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let end = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
         let segment = rest.get(..end).unwrap_or_default();
         rest = rest.get(end + 1..).unwrap_or_default();
         if segment.is_empty() {
             continue;
         }
-        let (name, value) = match segment.bytes().position(|b| b == b'=') {
+        let (name, value) = match memchr::memchr(b'=', segment.as_bytes()) {
             Some(eq) => (
                 segment.get(..eq).unwrap_or_default(),
                 segment.get(eq + 1..).unwrap_or_default(),
