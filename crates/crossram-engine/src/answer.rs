@@ -141,10 +141,42 @@ impl FieldSink for JsonWriter {
     }
 }
 
-/// Appends `s` as a JSON string, quoted and escaped exactly as `serde_json` does.
+/// Appends `s` as a JSON string, quoted and escaped exactly as `serde_json` does. Nearly every
+/// value (ids, ARNs, tokens, dates) needs no escape: those are copied whole, after a check of
+/// eight bytes per step; the others go through serde_json's escaper.
 fn push_json_string(out: &mut Vec<u8>, s: &str) {
-    // Writing into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(out, s);
+    if needs_escape(s.as_bytes()) {
+        // Writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether `bytes` holds a byte JSON escapes: a control character (below 0x20), `"` or `\`.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A high bit of the result is set if some byte of `word` is below `n` (n <= 0x80) (the
+    // "has less" and "has zero" tests of bit twiddling; a set bit is never missed).
+    let has_less = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let has_byte = |word: u64, b: u8| has_less(word ^ (ONES * u64::from(b)), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(eight);
+        if has_less(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]
@@ -195,6 +227,32 @@ mod tests {
             w.string("k", &s);
             let want = serde_json::json!({ "k": s }).to_string();
             assert_eq!(w.finish(), want, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        // Every byte that may stand alone in UTF-8, and a few multi-byte characters, at every
+        // place of strings shorter and longer than the eight bytes checked per step.
+        let specials: Vec<String> = (0u8..0x80)
+            .map(|b| char::from(b).to_string())
+            .chain(["é", "中", "\u{7f}", "\u{2028}", "😀"].map(str::to_owned))
+            .collect();
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 24] {
+            for at in 0..len {
+                for special in &specials {
+                    let mut s = "x".repeat(at);
+                    s.push_str(special);
+                    s.push_str(&"y".repeat(len - at - 1));
+                    let mut out = Vec::new();
+                    push_json_string(&mut out, &s);
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        serde_json::to_string(&s).unwrap(),
+                        "{s:?}"
+                    );
+                }
+            }
         }
     }
 
