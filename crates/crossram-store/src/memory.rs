@@ -4,7 +4,7 @@ use std::fmt;
 
 use parking_lot::RwLock;
 
-use crate::state::{self, Map, Overlay};
+use crate::state::{self, Map};
 use crate::{Expect, Op, Record, Store, StoreError};
 
 /// A store that keeps everything in memory (`--store memory`).
@@ -22,7 +22,8 @@ impl MemoryStore {
     fn commit_ops(&self, ops: Vec<Op>) -> Result<Vec<state::Outcome>, StoreError> {
         let prepared = state::prepare(ops)?;
         let mut map = self.map.write();
-        let (changes, outcomes) = state::plan(&map, &mut Overlay::new(), prepared)?;
+        // One commit at a time under the lock: no group of planned commits to see through.
+        let (changes, outcomes) = state::plan(&map, None, prepared)?;
         state::apply(&mut map, changes);
         Ok(outcomes)
     }

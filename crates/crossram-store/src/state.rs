@@ -115,19 +115,26 @@ pub(crate) struct Outcome {
 /// `Some(v)` present at `v`, `None` deleted.
 pub(crate) type Overlay = HashMap<Box<str>, Option<u64>>;
 
-/// Checks every precondition of `ops` against `map` as changed by `overlay`, in order; on
-/// success records the changes in `overlay` and returns them with the outcome of each op.
-/// On failure `overlay` is left unchanged.
+/// Checks every precondition of `ops` against `map` as changed by `overlay` (the commits
+/// planned before this one in the same group, if any), in order; on success records the
+/// changes in `overlay` and returns them with the outcome of each op. On failure `overlay` is
+/// left unchanged.
 pub(crate) fn plan(
     map: &Map,
-    overlay: &mut Overlay,
+    overlay: Option<&mut Overlay>,
     ops: Vec<Prepared>,
 ) -> Result<(Vec<Change>, Vec<Outcome>), StoreError> {
+    // Versions set by the earlier ops of this commit. Most commits have one op and no earlier
+    // ones: they skip this table, whose allocation showed in every call that writes.
     let mut local: Overlay = HashMap::new();
+    let track_local = ops.len() > 1;
     let mut changes = Vec::with_capacity(ops.len());
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
-        let current = match local.get(&op.key).or_else(|| overlay.get(&op.key)) {
+        let earlier = local
+            .get(&op.key)
+            .or_else(|| overlay.as_deref().and_then(|o| o.get(&op.key)));
+        let current = match earlier {
             Some(v) => *v,
             None => map.get(&op.key).map(|e| e.version),
         };
@@ -135,7 +142,9 @@ pub(crate) fn plan(
         match op.raw {
             Some(raw) => {
                 let version = current.map_or(1, |v| v + 1);
-                local.insert(op.key.clone(), Some(version));
+                if track_local {
+                    local.insert(op.key.clone(), Some(version));
+                }
                 changes.push(Change::Put {
                     key: op.key,
                     version,
@@ -148,7 +157,9 @@ pub(crate) fn plan(
             }
             None => {
                 if current.is_some() {
-                    local.insert(op.key.clone(), None);
+                    if track_local {
+                        local.insert(op.key.clone(), None);
+                    }
                     changes.push(Change::Delete { key: op.key });
                 }
                 outcomes.push(Outcome {
@@ -158,7 +169,15 @@ pub(crate) fn plan(
             }
         }
     }
-    overlay.extend(local);
+    if let Some(overlay) = overlay {
+        // In order, so a key changed twice ends at its last change.
+        for change in &changes {
+            match change {
+                Change::Put { key, version, .. } => overlay.insert(key.clone(), Some(*version)),
+                Change::Delete { key } => overlay.insert(key.clone(), None),
+            };
+        }
+    }
     Ok((changes, outcomes))
 }
 

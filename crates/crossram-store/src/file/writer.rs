@@ -104,7 +104,7 @@ impl Writer {
             let map = self.shared.map.read();
             let mut overlay = Overlay::new();
             for (ops, reply) in group {
-                match state::plan(&map, &mut overlay, ops) {
+                match state::plan(&map, Some(&mut overlay), ops) {
                     Ok((changes, outcomes)) => accepted.push((changes, outcomes, reply)),
                     Err(e) => {
                         let _ = reply.send(Err(e));
