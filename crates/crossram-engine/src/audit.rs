@@ -39,15 +39,23 @@ pub struct AuditEvent {
     pub error_code: Option<String>,
 }
 
-/// The text fields of an event in the order [`Entry`] keeps them.
+/// The text fields of an event, by their place in an [`Entry`].
+const TIME: usize = 0;
+const REQUEST_ID: usize = 1;
+const CALLER_ACCOUNT: usize = 2;
+const RESOURCE_ACCOUNT: usize = 3;
+const IDENTITY: usize = 4;
+const CALLER_ARN: usize = 5;
+const ACTION: usize = 6;
+const RESOURCE: usize = 7;
+const ERROR_CODE: usize = 8;
 const FIELDS: usize = 9;
 
 /// An event as the ring keeps it: its text fields in one allocation (an event is recorded on
 /// every call and read only when someone lists the trail), and which outcome it had.
 #[derive(Debug)]
 pub(crate) struct Entry {
-    /// time, request id, caller account, resource account, identity, caller ARN, action,
-    /// resource, error code: one after the other.
+    /// The fields from [`TIME`] to [`ERROR_CODE`], one after the other.
     text: Box<str>,
     /// Where each field ends in `text`.
     ends: [u32; FIELDS],
@@ -65,7 +73,8 @@ impl Entry {
     ) -> Self {
         let mut text = String::with_capacity(256);
         let mut ends = [0; FIELDS];
-        let mut field = 0;
+        // Fields are written in the order of their places; each `end` closes the next one.
+        let mut field = TIME;
         let mut end = |text: &String| {
             if let Some(e) = ends.get_mut(field) {
                 *e = u32::try_from(text.len()).unwrap_or(u32::MAX);
@@ -116,7 +125,7 @@ impl Entry {
         }
     }
 
-    /// Field `i` (an index into [`FIELDS`]).
+    /// The field at place `i` ([`TIME`] to [`ERROR_CODE`]).
     fn field(&self, i: usize) -> &str {
         let start = match i.checked_sub(1) {
             Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
@@ -131,22 +140,24 @@ impl Entry {
     }
 
     fn visible_to(&self, account: &str) -> bool {
-        self.field(2) == account || self.field(3) == account
+        self.field(CALLER_ACCOUNT) == account || self.field(RESOURCE_ACCOUNT) == account
     }
 
     /// The event as the trail lists it.
     pub(crate) fn event(&self) -> AuditEvent {
         AuditEvent {
-            time: self.field(0).to_owned(),
-            request_id: self.field(1).to_owned(),
-            caller_account: self.field(2).to_owned(),
-            resource_account: self.field(3).to_owned(),
-            identity: self.field(4).to_owned(),
-            caller_arn: self.field(5).to_owned(),
-            action: self.field(6).to_owned(),
-            resource: self.field(7).to_owned(),
+            time: self.field(TIME).to_owned(),
+            request_id: self.field(REQUEST_ID).to_owned(),
+            caller_account: self.field(CALLER_ACCOUNT).to_owned(),
+            resource_account: self.field(RESOURCE_ACCOUNT).to_owned(),
+            identity: self.field(IDENTITY).to_owned(),
+            caller_arn: self.field(CALLER_ARN).to_owned(),
+            action: self.field(ACTION).to_owned(),
+            resource: self.field(RESOURCE).to_owned(),
             outcome: self.outcome.to_owned(),
-            error_code: self.has_error_code.then(|| self.field(8).to_owned()),
+            error_code: self
+                .has_error_code
+                .then(|| self.field(ERROR_CODE).to_owned()),
         }
     }
 }

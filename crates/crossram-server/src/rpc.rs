@@ -186,17 +186,18 @@ pub(crate) fn route(version: &str, host: Option<&str>) -> Result<Product, Failur
     }
 }
 
-/// Headers as (name, value) strings; a value that is not valid UTF-8 is read lossily.
-fn header_pairs(parts: &Parts) -> Vec<(String, String)> {
+/// Headers as (name, value) strings borrowed from the request; a value that is not valid UTF-8
+/// is read lossily (the only copy).
+fn header_pairs(parts: &Parts) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
     parts
         .headers
         .iter()
         .map(|(n, v)| {
             let value = match v.to_str() {
-                Ok(s) => s.to_owned(),
-                Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(v.as_bytes()),
             };
-            (n.as_str().to_owned(), value)
+            (Cow::Borrowed(n.as_str()), value)
         })
         .collect()
 }

@@ -12,9 +12,10 @@ use crate::error::{SignatureMismatch, WireError};
 use crate::timestamp::parse_timestamp;
 use crate::{v1, v3};
 
-/// A received HTTP request, borrowed from whatever server framework holds it.
+/// A received HTTP request, borrowed from whatever server framework holds it. Header names and
+/// values are any string type (`String` by default; a server passes borrowed ones).
 #[derive(Clone, Copy)]
-pub struct HttpRequest<'a> {
+pub struct HttpRequest<'a, H = String> {
     /// `GET` or `POST`.
     pub method: &'a str,
     /// The path, `/` for RPC.
@@ -22,19 +23,19 @@ pub struct HttpRequest<'a> {
     /// The raw query string as received (still percent-encoded, no leading `?`).
     pub raw_query: &'a str,
     /// Headers in arrival order; names in any case; a name may repeat.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(H, H)],
     /// The raw body.
     pub body: &'a [u8],
 }
 
-impl fmt::Debug for HttpRequest<'_> {
+impl<H: AsRef<str>> fmt::Debug for HttpRequest<'_, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(n, v)| {
-                let redacted = n.eq_ignore_ascii_case("x-acs-security-token");
-                (n.as_str(), if redacted { "***" } else { v.as_str() })
+                let redacted = n.as_ref().eq_ignore_ascii_case("x-acs-security-token");
+                (n.as_ref(), if redacted { "***" } else { v.as_ref() })
             })
             .collect();
         f.debug_struct("HttpRequest")
@@ -48,15 +49,15 @@ impl fmt::Debug for HttpRequest<'_> {
 }
 
 /// First value of a header, names compared case-insensitively.
-pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+pub fn header<'h, H: AsRef<str>>(headers: &'h [(H, H)], name: &str) -> Option<&'h str> {
     headers
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref())
 }
 
 /// True when the `Content-Type` is `application/x-www-form-urlencoded` (parameters ignored).
-fn is_form(headers: &[(String, String)]) -> bool {
+fn is_form<H: AsRef<str>>(headers: &[(H, H)]) -> bool {
     header(headers, "content-type").is_some_and(|ct| {
         ct.split(';').next().is_some_and(|media| {
             media
@@ -67,7 +68,7 @@ fn is_form(headers: &[(String, String)]) -> bool {
 }
 
 /// Query pairs followed by form-body pairs (when the body is a form), decoded, in wire order.
-pub fn extract_params(req: &HttpRequest<'_>) -> Vec<(String, String)> {
+pub fn extract_params<H: AsRef<str>>(req: &HttpRequest<'_, H>) -> Vec<(String, String)> {
     let mut params = parse_form(req.raw_query);
     if is_form(req.headers) && !req.body.is_empty() {
         params.extend(parse_form(&String::from_utf8_lossy(req.body)));
@@ -161,7 +162,7 @@ fn required(params: &[(String, String)], name: &str) -> Result<String, WireError
         .ok_or_else(|| missing(name))
 }
 
-fn non_empty_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+fn non_empty_header<'h, H: AsRef<str>>(headers: &'h [(H, H)], name: &str) -> Option<&'h str> {
     header(headers, name)
         .map(str::trim_ascii)
         .filter(|v| !v.is_empty())
@@ -181,7 +182,7 @@ fn non_empty_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&
 /// sent but not signed. Never panics.
 ///
 /// The timestamp is returned raw; check it with [`crate::check_timestamp`].
-pub fn inspect(req: &HttpRequest<'_>) -> Result<SignedRequest, WireError> {
+pub fn inspect<H: AsRef<str>>(req: &HttpRequest<'_, H>) -> Result<SignedRequest, WireError> {
     if req.method != "GET" && req.method != "POST" {
         return Err(WireError::UnsupportedHttpMethod {
             method: req.method.to_owned(),
@@ -194,8 +195,8 @@ pub fn inspect(req: &HttpRequest<'_>) -> Result<SignedRequest, WireError> {
     }
 }
 
-fn inspect_v1(
-    req: &HttpRequest<'_>,
+fn inspect_v1<H: AsRef<str>>(
+    req: &HttpRequest<'_, H>,
     params: Vec<(String, String)>,
 ) -> Result<SignedRequest, WireError> {
     let action = required(&params, "Action")?;
@@ -235,8 +236,8 @@ fn inspect_v1(
     })
 }
 
-fn inspect_v3(
-    req: &HttpRequest<'_>,
+fn inspect_v3<H: AsRef<str>>(
+    req: &HttpRequest<'_, H>,
     params: Vec<(String, String)>,
     authorization: &str,
 ) -> Result<SignedRequest, WireError> {

@@ -143,9 +143,9 @@ where
 /// in `headers` (names compared case-insensitively), trimmed, sorted and joined with `,`.
 ///
 /// A signed header absent from the request is an `IncompleteSignature` error.
-pub fn canonical_headers(
+pub fn canonical_headers<H: AsRef<str>>(
     signed: &[String],
-    headers: &[(String, String)],
+    headers: &[(H, H)],
 ) -> Result<String, WireError> {
     let mut out = String::new();
     let mut values: Vec<&str> = Vec::new();
@@ -154,8 +154,8 @@ pub fn canonical_headers(
         values.extend(
             headers
                 .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim_ascii()),
+                .filter(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_ref().trim_ascii()),
         );
         if values.is_empty() {
             return Err(incomplete(format!(

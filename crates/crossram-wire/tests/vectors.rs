@@ -440,7 +440,7 @@ fn published_v1_vectors_through_inspect() {
             method: case.method,
             path: "/",
             raw_query: &query,
-            headers: &[],
+            headers: &[] as &[(String, String)],
             body: b"",
         };
         let signed = inspect(&req).unwrap_or_else(|e| panic!("{}: {e}", case.name));
@@ -658,7 +658,7 @@ fn v1_missing_and_invalid_common_parameters() {
             method: "GET",
             path: "/",
             raw_query: &query,
-            headers: &[],
+            headers: &[] as &[(String, String)],
             body: b"",
         };
         let err = inspect(&req).unwrap_err();
@@ -676,7 +676,7 @@ fn v1_missing_and_invalid_common_parameters() {
             method,
             path: "/",
             raw_query: &query,
-            headers: &[],
+            headers: &[] as &[(String, String)],
             body: b"",
         };
         let err = inspect(&req).unwrap_err();
@@ -686,7 +686,7 @@ fn v1_missing_and_invalid_common_parameters() {
         method: "GET",
         path: "/",
         raw_query: &query,
-        headers: &[],
+        headers: &[] as &[(String, String)],
         body: b"",
     };
     assert!(inspect(&req).is_ok());
@@ -795,7 +795,7 @@ fn format_and_redaction() {
             method: "GET",
             path: "/",
             raw_query: &query,
-            headers: &[],
+            headers: &[] as &[(String, String)],
             body: b"",
         };
         let signed = inspect(&req).unwrap();
