@@ -5,7 +5,8 @@
 //! file-backed emulator and cannot be forged or edited by clients. The STS AccessKeySecret is not
 //! stored either: it is derived from the AccessKeyId with the same key. Checks that depend on the
 //! world (the role still exists with the same id, its sessions were not revoked) are made by the
-//! engine on every use.
+//! engine on every use. The only memory kept is a bounded one of tokens already opened, which
+//! saves decoding them again and holds nothing the tokens do not say.
 
 use std::sync::{Arc, OnceLock};
 

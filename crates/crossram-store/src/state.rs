@@ -125,7 +125,7 @@ pub(crate) fn plan(
     ops: Vec<Prepared>,
 ) -> Result<(Vec<Change>, Vec<Outcome>), StoreError> {
     // Versions set by the earlier ops of this commit. Most commits have one op and no earlier
-    // ones: they skip this table, whose allocation showed in every call that writes.
+    // ones: they skip this table (its allocation and a copy of each key).
     let mut local: Overlay = HashMap::new();
     let track_local = ops.len() > 1;
     let mut changes = Vec::with_capacity(ops.len());
