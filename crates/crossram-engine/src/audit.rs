@@ -59,8 +59,8 @@ pub(crate) struct Entry {
     text: Box<str>,
     /// Where each field ends in `text`.
     ends: [u32; FIELDS],
+    /// `Allow`, `Deny` or `Error`; an event has an error code unless it is `Allow`.
     outcome: &'static str,
-    has_error_code: bool,
 }
 
 impl Entry {
@@ -121,7 +121,6 @@ impl Entry {
                 Some(e) if is_denial(e.code()) => "Deny",
                 Some(_) => "Error",
             },
-            has_error_code: err.is_some(),
         }
     }
 
@@ -155,9 +154,7 @@ impl Entry {
             action: self.field(ACTION).to_owned(),
             resource: self.field(RESOURCE).to_owned(),
             outcome: self.outcome.to_owned(),
-            error_code: self
-                .has_error_code
-                .then(|| self.field(ERROR_CODE).to_owned()),
+            error_code: (self.outcome != "Allow").then(|| self.field(ERROR_CODE).to_owned()),
         }
     }
 }

@@ -152,16 +152,17 @@ pub fn form_decode(input: &str) -> String {
                 out.push(b' ');
                 rest = tail;
             }
-            b'%' => match tail {
-                [hi, lo, after @ ..] if hex_pair(*hi, *lo).is_some() => {
-                    out.push(hex_pair(*hi, *lo).unwrap_or(b'%'));
+            b'%' => {
+                if let [hi, lo, after @ ..] = tail
+                    && let Some(byte) = hex_pair(*hi, *lo)
+                {
+                    out.push(byte);
                     rest = after;
-                }
-                _ => {
+                } else {
                     out.push(b'%');
                     rest = tail;
                 }
-            },
+            }
             _ => {
                 // Copy the run up to the next `+` or `%` as one slice.
                 let run = memchr::memchr2(b'+', b'%', rest).unwrap_or(rest.len());
