@@ -35,8 +35,12 @@ const OPS: &[&str] = &[
 const SCALE_OPS: &[&str] = &["assume-role", "describe-instances", "stop-instance"];
 /// World sizes of the scale curve: users + roles + policies, a third each.
 const SIZES: &[usize] = &[1_000, 100_000];
-/// Runs of crossram and the ceiling per cell of the comparison (the median is kept).
-const REPEATS: usize = 5;
+/// Runs of crossram and the ceiling per cell of the comparison and of the placement study (the
+/// median is kept): one-connection shares swing by up to 2x from round to round, so more rounds
+/// than the scale curve's.
+const COMPARE_REPEATS: usize = 9;
+/// Runs per cell of the scale curve (the median is kept).
+const SCALE_REPEATS: usize = 5;
 /// No load may run longer than this.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -156,8 +160,9 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
             json,
             "  \"peers\": {{\"moto\": \"{moto_v}\", \"boto3\": \"{boto_v}\", \"ceiling\": \"std thread-per-connection HTTP/1.1 server in xtask\"}},"
         );
-        let cmp = compare(&crossram, &venv, &work, opts.requests)?;
+        let (cmp, placement) = compare(&crossram, &venv, &work, opts.requests)?;
         let _ = writeln!(json, "  \"compare\": {cmp},");
+        let _ = writeln!(json, "  \"placement\": {placement},");
     }
     if !opts.skip_scale {
         let (scale_json, points) = scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
@@ -167,7 +172,7 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     }
     let _ = writeln!(
         json,
-        "  \"requests_per_run\": {}, \"repeats_per_cell\": {{\"crossram_and_ceiling\": {REPEATS}, \"moto\": 1}}",
+        "  \"requests_per_run\": {}, \"repeats_per_cell\": {{\"crossram_and_ceiling\": {COMPARE_REPEATS}, \"moto\": 1, \"scale\": {SCALE_REPEATS}}}",
         opts.requests
     );
     json.push_str("}\n");
@@ -411,11 +416,29 @@ fn json_num(text: &str, field: &str) -> Option<f64> {
     rest.get(..end)?.parse().ok()
 }
 
-/// Runs `crossram load` with `args` (plus `--json`), within [`LOAD_TIMEOUT`].
-/// Runs `crossram load`; failed requests are an error unless `tolerate_failures` (then they are
-/// counted in the result, up to a tenth of the requests).
+/// Runs `crossram load` with `args` (plus `--json`), within [`LOAD_TIMEOUT`]; failed requests
+/// are an error unless `tolerate_failures` (then they are counted in the result, up to a tenth
+/// of the requests).
 fn load(crossram: &Path, args: &[&str], tolerate_failures: bool) -> Res<Load> {
-    let mut child = Command::new(crossram)
+    load_on(crossram, args, tolerate_failures, None)
+}
+
+/// [`load`], with the load generator on the CPUs of `cpus` (a `taskset` list) when given.
+fn load_on(
+    crossram: &Path,
+    args: &[&str],
+    tolerate_failures: bool,
+    cpus: Option<&str>,
+) -> Res<Load> {
+    let mut command = match cpus {
+        Some(list) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", list]).arg(crossram);
+            c
+        }
+        None => Command::new(crossram),
+    };
+    let mut child = command
         .arg("load")
         .args(args)
         .arg("--json")
@@ -643,8 +666,9 @@ struct Peer<'a> {
 }
 
 /// The comparison: the same operations, counts and connections against crossram, moto (auth
-/// off and on) and the do-nothing ceiling. Returns the JSON of `compare`.
-fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<String> {
+/// off and on) and the do-nothing ceiling, then the placement study of one connection. Returns
+/// the JSON of `compare` and of `placement`.
+fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<(String, String)> {
     let ceiling = ceiling_server()?;
     let serve = start_serve(crossram, work, &[], "serve-compare.log")?;
     let moto_world = work.join("moto-world.toml");
@@ -702,11 +726,171 @@ fn compare(crossram: &Path, venv: &Path, work: &Path, requests: usize) -> Res<St
             send_to: None,
         },
     ];
-    let res = run_compare(crossram, &peers, requests);
+    let cmp = run_compare(crossram, &peers, requests);
     stop(moto_off.0);
     stop(moto_on.0);
+    let res = cmp.and_then(|cmp| match (peers.first(), peers.get(1)) {
+        (Some(ours), Some(ceiling)) => {
+            placement(crossram, serve.child.id(), ours, ceiling, requests).map(|pl| (cmp, pl))
+        }
+        _ => Err("no peers".into()),
+    });
     terminate(serve.child);
     res
+}
+
+/// Pins every thread of process `pid` to the CPUs of `cpus` (a `taskset` list); threads it
+/// starts later inherit the set.
+fn pin(pid: u32, cpus: &str) -> Res<()> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpus, &pid.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot start taskset (util-linux) to pin the servers: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("taskset -a -p -c {cpus} {pid} failed: {status}"))
+    }
+}
+
+/// The CPU list (`taskset` form, like `0-3,8`) process `pid` may run on.
+fn affinity(pid: u32) -> Res<String> {
+    let out = Command::new("taskset")
+        .args(["-c", "-p", &pid.to_string()])
+        .output()
+        .map_err(|e| format!("cannot start taskset (util-linux) to pin the servers: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "pid 123's current affinity list: 0,1"
+    text.rsplit_once(':')
+        .map(|(_, list)| list.trim().to_owned())
+        .filter(|list| out.status.success() && !list.is_empty())
+        .ok_or_else(|| format!("taskset -c -p {pid} printed no CPU list: {text}"))
+}
+
+/// The CPUs of a `taskset` list, in order: `0-2,5` is 0, 1, 2, 5.
+fn cpu_list(list: &str) -> Vec<u32> {
+    let mut cpus = Vec::new();
+    for part in list.split(',').map(str::trim) {
+        let range = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(a), Ok(b)) = (range.0.parse::<u32>(), range.1.parse::<u32>()) {
+            cpus.extend(a..=b);
+        }
+    }
+    cpus
+}
+
+/// The one-connection study of placement. With one connection a call is a ping-pong: the load
+/// generator sends, waits, the server answers. Where the scheduler runs the two decides what a
+/// round trip costs: on one CPU they take turns (a context switch each way); on two CPUs each
+/// wakes the other across CPUs, which on a virtual machine is far dearer. Unpinned, as in the
+/// comparison, the scheduler moves them between the two, and a run's share of the ceiling with
+/// them. Here `taskset` holds them in each placement in turn, crossram and the ceiling alike
+/// (the ceiling runs in this process), interleaved as in the comparison; the pins are undone
+/// at the end, also after a failure. Returns the JSON of `placement`.
+fn placement(
+    crossram: &Path,
+    serve_pid: u32,
+    ours: &Peer<'_>,
+    ceiling: &Peer<'_>,
+    requests: usize,
+) -> Res<String> {
+    let me = std::process::id();
+    // The CPUs this process may use (the server, its child, started with the same set).
+    let allowed = affinity(me)?;
+    let cpus = cpu_list(&allowed);
+    let (first, second) = match cpus.as_slice() {
+        [] => return Err(format!("cannot read the CPU list {allowed:?}")),
+        [one] => (one.to_string(), None),
+        [one, two, ..] => (one.to_string(), Some(two.to_string())),
+    };
+    // (name, load generator's CPU, servers' CPU)
+    let mut placements = vec![("one CPU", first.as_str(), first.as_str())];
+    if let Some(second) = &second {
+        placements.push(("two CPUs", first.as_str(), second.as_str()));
+    }
+    let n = requests.to_string();
+    let mut json = String::from("[\n");
+    let result = (|| -> Res<()> {
+        println!();
+        println!(
+            "{:<10} {:<28} {:>22} {:>22} {:>10}",
+            "placement",
+            "operation (1 conn)",
+            "crossram /s p50 p99",
+            "ceiling /s p50 p99",
+            "% ceiling"
+        );
+        for (pi, (name, load_cpu, server_cpu)) in placements.iter().enumerate() {
+            pin(serve_pid, server_cpu)?;
+            pin(me, server_cpu)?;
+            for op in OPS {
+                let mut runs: [Vec<Load>; 2] = [Vec::new(), Vec::new()];
+                for k in 0..COMPARE_REPEATS {
+                    // Attach uses the roles create-role made with the same prefix.
+                    let prefix = format!("pl{pi}r{k}");
+                    for (peer, out) in [ours, ceiling].into_iter().zip(runs.iter_mut()) {
+                        let world = peer.world.to_string_lossy().into_owned();
+                        let mut args = vec![
+                            "--protocol",
+                            peer.protocol,
+                            "--endpoint",
+                            peer.endpoint.as_str(),
+                            "--requests",
+                            n.as_str(),
+                            "--prefix",
+                            prefix.as_str(),
+                            "--action",
+                            op,
+                            "--world",
+                            world.as_str(),
+                        ];
+                        if let Some(url) = &peer.send_to {
+                            args.extend(["--send-to", url.as_str()]);
+                        }
+                        let l = load_on(crossram, &args, false, Some(load_cpu))
+                            .map_err(|e| format!("{} ({name}): {e}", peer.name))?;
+                        out.push(l);
+                    }
+                }
+                let [cr, ceil] = &runs;
+                let shares = paired_shares(cr, ceil);
+                let mid = |r: &[Load]| {
+                    let mut r = r.to_vec();
+                    r.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+                    r.get(r.len() / 2).cloned().unwrap_or_default()
+                };
+                let (cr, ceil) = (mid(cr), mid(ceil));
+                let cell = |l: &Load| format!("{:.0} {}µs {}µs", l.per_second, l.p50_us, l.p99_us);
+                println!(
+                    "{:<10} {:<28} {:>22} {:>22} {:>9.0}%",
+                    name,
+                    op,
+                    cell(&cr),
+                    cell(&ceil),
+                    median(&shares) * 100.0
+                );
+                if json.len() > 2 {
+                    json.push_str(",\n");
+                }
+                let rounds: Vec<String> = shares.iter().map(|r| format!("{r:.3}")).collect();
+                let _ = write!(
+                    json,
+                    "    {{\"placement\": \"{name}\", \"load_cpu\": {load_cpu}, \"server_cpu\": {server_cpu}, \"operation\": \"{op}\", \"connections\": 1, \"requests\": {requests}, \"crossram\": {}, \"ceiling\": {}, \"share_of_ceiling\": {:.3}, \"share_of_ceiling_rounds\": [{}]}}",
+                    cr.raw,
+                    ceil.raw,
+                    median(&shares),
+                    rounds.join(", ")
+                );
+            }
+        }
+        Ok(())
+    })();
+    let unpinned = pin(serve_pid, &allowed).and(pin(me, &allowed));
+    result?;
+    unpinned?;
+    json.push_str("\n  ]");
+    Ok(json)
 }
 
 /// One cell of the comparison: a load per peer, and the per-round shares of the ceiling and of
@@ -741,10 +925,11 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
         for op in OPS {
             // A run of crossram or the ceiling takes a fraction of a second and varies from run
             // to run (and with the machine's state over minutes) by more than the differences
-            // measured: their runs are interleaved, crossram then each ceiling, REPEATS times,
-            // and the median of each kept. moto takes seconds per run and is run once.
+            // measured: their runs are interleaved, crossram then each ceiling,
+            // COMPARE_REPEATS times, and the median of each kept. moto takes seconds per run and
+            // is run once.
             let mut runs: Vec<Vec<Load>> = vec![Vec::new(); peers.len()];
-            for k in 0..REPEATS {
+            for k in 0..COMPARE_REPEATS {
                 for (i, p) in peers.iter().enumerate() {
                     let once = p.protocol == "aws";
                     if once && k > 0 {
@@ -1034,9 +1219,9 @@ fn scale(
             let mut ops_json = Vec::new();
             for op in SCALE_OPS {
                 for c in ["1", "64"] {
-                    // The median of REPEATS runs, as in the comparison.
-                    let mut runs = Vec::with_capacity(REPEATS);
-                    for _ in 0..REPEATS {
+                    // The median of SCALE_REPEATS runs.
+                    let mut runs = Vec::with_capacity(SCALE_REPEATS);
+                    for _ in 0..SCALE_REPEATS {
                         match load(
                             crossram,
                             &[
@@ -1319,6 +1504,14 @@ mod tests {
         let mut got = vec![0u8; answer.len() * 3];
         s.read_exact(&mut got).unwrap();
         assert_eq!(got, answer.repeat(3));
+    }
+
+    #[test]
+    fn cpu_lists_expand_ranges_in_order() {
+        assert_eq!(cpu_list("0-2,5"), [0, 1, 2, 5]);
+        assert_eq!(cpu_list("3"), [3]);
+        assert_eq!(cpu_list(" 1, 0 "), [1, 0]);
+        assert_eq!(cpu_list("x,2-1"), Vec::<u32>::new());
     }
 
     #[test]
