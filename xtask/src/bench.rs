@@ -12,6 +12,10 @@
 //! --send-to`: prepared against crossram, signed the same way, sent to the do-nothing server),
 //! which is the ceiling of the comparison, and with a bare `POST /` for reference.
 //!
+//! The one-connection cells are then run again with the load generator and the servers pinned
+//! by `taskset` (util-linux), all to one CPU and then to two, because with one connection the
+//! placement the scheduler picks moves a round trip by up to 2x (see [`placement`]).
+//!
 //! Results: a table on stdout, `bench/results.json` and `bench/scale.svg`.
 
 use std::fmt::Write as _;
