@@ -669,6 +669,55 @@ struct Peer<'a> {
     send_to: Option<String>,
 }
 
+impl Peer<'_> {
+    /// The `crossram load` arguments of one run of `op` against this peer (a bare `POST` for
+    /// the `plain` protocol, whatever `op`).
+    fn load_args(
+        &self,
+        op: &str,
+        connections: usize,
+        requests: usize,
+        prefix: &str,
+    ) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--protocol",
+            self.protocol,
+            "--endpoint",
+            self.endpoint.as_str(),
+            "--connections",
+            &connections.to_string(),
+            "--requests",
+            &requests.to_string(),
+            "--prefix",
+            prefix,
+        ]
+        .map(str::to_owned)
+        .into();
+        if self.protocol == "plain" {
+            args.extend(["--action".to_owned(), "post".to_owned()]);
+        } else {
+            let world = self.world.to_string_lossy().into_owned();
+            args.extend([
+                "--action".to_owned(),
+                op.to_owned(),
+                "--world".to_owned(),
+                world,
+            ]);
+        }
+        if let Some(url) = &self.send_to {
+            args.extend(["--send-to".to_owned(), url.clone()]);
+        }
+        args
+    }
+}
+
+/// The run with the median calls per second (the upper one of an even count).
+fn median_run(runs: &[Load]) -> Option<Load> {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+    sorted.get(sorted.len() / 2).cloned()
+}
+
 /// The comparison: the same operations, counts and connections against crossram, moto (auth
 /// off and on) and the do-nothing ceiling, then the placement study of one connection. Returns
 /// the JSON of `compare` and of `placement`.
@@ -813,7 +862,6 @@ fn placement(
     if let Some(second) = &second {
         placements.push(("two CPUs", first.as_str(), second.as_str()));
     }
-    let n = requests.to_string();
     let mut json = String::from("[\n");
     let result = (|| -> Res<()> {
         println!();
@@ -834,24 +882,8 @@ fn placement(
                     // Attach uses the roles create-role made with the same prefix.
                     let prefix = format!("pl{pi}r{k}");
                     for (peer, out) in [ours, ceiling].into_iter().zip(runs.iter_mut()) {
-                        let world = peer.world.to_string_lossy().into_owned();
-                        let mut args = vec![
-                            "--protocol",
-                            peer.protocol,
-                            "--endpoint",
-                            peer.endpoint.as_str(),
-                            "--requests",
-                            n.as_str(),
-                            "--prefix",
-                            prefix.as_str(),
-                            "--action",
-                            op,
-                            "--world",
-                            world.as_str(),
-                        ];
-                        if let Some(url) = &peer.send_to {
-                            args.extend(["--send-to", url.as_str()]);
-                        }
+                        let args = peer.load_args(op, 1, requests, &prefix);
+                        let args: Vec<&str> = args.iter().map(String::as_str).collect();
                         let l = load_on(crossram, &args, false, Some(load_cpu))
                             .map_err(|e| format!("{} ({name}): {e}", peer.name))?;
                         out.push(l);
@@ -859,12 +891,10 @@ fn placement(
                 }
                 let [cr, ceil] = &runs;
                 let shares = paired_shares(cr, ceil);
-                let mid = |r: &[Load]| {
-                    let mut r = r.to_vec();
-                    r.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-                    r.get(r.len() / 2).cloned().unwrap_or_default()
-                };
-                let (cr, ceil) = (mid(cr), mid(ceil));
+                let (cr, ceil) = (
+                    median_run(cr).unwrap_or_default(),
+                    median_run(ceil).unwrap_or_default(),
+                );
                 let cell = |l: &Load| format!("{:.0} {}µs {}µs", l.per_second, l.p50_us, l.p99_us);
                 println!(
                     "{:<10} {:<28} {:>22} {:>22} {:>9.0}%",
@@ -919,12 +949,10 @@ fn median(values: &[f64]) -> f64 {
 }
 
 fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<String> {
-    let n = requests.to_string();
     // table[conn][op] = (a load per peer, (per-round shares of the ceiling, of the bare one))
     let conns = [1usize, 64];
     let mut table: Vec<Vec<PairedRow>> = Vec::new();
     for c in conns {
-        let cs = c.to_string();
         let mut per_op = Vec::new();
         for op in OPS {
             // A run of crossram or the ceiling takes a fraction of a second and varies from run
@@ -942,27 +970,8 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                     // Repeat k of attach-policy-to-role uses the roles repeat k of create-role
                     // made.
                     let prefix = format!("cmp{c}r{k}");
-                    let world = p.world.to_string_lossy().into_owned();
-                    let mut args = vec![
-                        "--protocol",
-                        p.protocol,
-                        "--endpoint",
-                        p.endpoint.as_str(),
-                        "--connections",
-                        cs.as_str(),
-                        "--requests",
-                        n.as_str(),
-                        "--prefix",
-                        prefix.as_str(),
-                    ];
-                    if p.protocol == "plain" {
-                        args.extend(["--action", "post"]);
-                    } else {
-                        args.extend(["--action", op, "--world", world.as_str()]);
-                    }
-                    if let Some(url) = &p.send_to {
-                        args.extend(["--send-to", url.as_str()]);
-                    }
+                    let args = p.load_args(op, c, requests, &prefix);
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
                     // moto answers an occasional 500 under 64 connections: counted and shown,
                     // not fatal. crossram and the ceiling must answer every request.
                     let l = load(crossram, &args, once).map_err(|e| format!("{}: {e}", p.name))?;
@@ -980,9 +989,8 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
             };
             let shares = (paired(1), paired(2));
             let mut row = Vec::new();
-            for (p, mut r) in peers.iter().zip(runs) {
-                r.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-                let Some(l) = r.get(r.len() / 2).cloned() else {
+            for (p, r) in peers.iter().zip(runs) {
+                let Some(l) = median_run(&r) else {
                     return Err(format!("{}: no run", p.name));
                 };
                 eprintln!(
@@ -1508,6 +1516,39 @@ mod tests {
         let mut got = vec![0u8; answer.len() * 3];
         s.read_exact(&mut got).unwrap();
         assert_eq!(got, answer.repeat(3));
+    }
+
+    #[test]
+    fn the_ceiling_gets_crossrams_arguments_and_a_destination() {
+        let ours = Peer {
+            name: "crossram",
+            protocol: "alibaba",
+            endpoint: "http://127.0.0.1:1".into(),
+            world: PathBuf::from("w.toml"),
+            send_to: None,
+        };
+        let ceiling = Peer {
+            name: "ceiling",
+            send_to: Some("http://127.0.0.1:2".into()),
+            ..ours
+        };
+        let a = ceiling.load_args("assume-role", 64, 2000, "p");
+        let expected = "--protocol alibaba --endpoint http://127.0.0.1:1 --connections 64 \
+                        --requests 2000 --prefix p --action assume-role --world w.toml \
+                        --send-to http://127.0.0.1:2";
+        assert_eq!(a.join(" "), expected);
+        let bare = Peer {
+            name: "bare",
+            protocol: "plain",
+            endpoint: "http://127.0.0.1:2".into(),
+            world: PathBuf::new(),
+            send_to: None,
+        };
+        assert_eq!(
+            bare.load_args("assume-role", 1, 5, "q").join(" "),
+            "--protocol plain --endpoint http://127.0.0.1:2 --connections 1 --requests 5 \
+             --prefix q --action post"
+        );
     }
 
     #[test]
