@@ -124,6 +124,25 @@ fn the_seed_file_passes_on_a_spawned_server() {
 }
 
 #[test]
+fn a_spawned_server_leaves_no_temporary_files() {
+    // The runner's world file and the child's credentials directory both go under TMPDIR; a
+    // clean stop of the child (SIGTERM at teardown) removes its directory, as the runner's.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["run", "seed", "--target", "spawn"])
+        .current_dir(root())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
 fn every_playbook_passes_in_process() {
     for file in playbooks() {
         let report = json_run(&[file.to_str().unwrap()], 0);

@@ -3,7 +3,9 @@
 //! The runner writes a world file (DESIGN.md's `--world` contract) with the seed's two
 //! accounts and fresh random root keys, starts `crossram serve --addr 127.0.0.1:0 --world FILE
 //! --clock-control`, waits for its `listening on http://ADDR` line and talks to it over real
-//! TCP. The child is killed at teardown, and on drop if teardown was never called.
+//! TCP. At teardown the child is asked to stop (SIGTERM on Unix, so that it removes its
+//! temporary credentials directory as a clean stop does) and killed if it has not stopped
+//! within ten seconds; it is killed on drop if teardown was never called.
 //!
 //! Moving the clock (`advance_clock`) is `POST /crossram/clock` on the child, then the same
 //! move of the [`OffsetClock`] that stamps this target's requests: both read the same machine
@@ -29,6 +31,8 @@ use crate::target::{EngineClock, HttpEndpoint, Target, TargetAccount, TargetErro
 
 /// How long the child may take to print its `listening on` line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the child may take to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// A spawned `crossram serve`.
 #[derive(Debug)]
@@ -222,11 +226,25 @@ impl Target for Spawned {
 
     async fn teardown(&mut self) -> Result<(), TargetError> {
         if let Some(mut child) = self.child.take() {
-            child
-                .kill()
+            stop(&mut child)
                 .await
-                .map_err(|e| TargetError::Teardown(format!("killing the child: {e}")))?;
+                .map_err(|e| TargetError::Teardown(format!("stopping the child: {e}")))?;
         }
         Ok(())
     }
+}
+
+/// Stops `child` as SIGTERM does (a clean stop: temporary files removed, the store flushed),
+/// waiting up to [`STOP_GRACE`], then kills it if it still runs.
+async fn stop(child: &mut Child) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+        use nix::sys::signal::{Signal, kill};
+        if kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM).is_ok()
+            && let Ok(exited) = tokio::time::timeout(STOP_GRACE, child.wait()).await
+        {
+            return exited.map(|_| ());
+        }
+    }
+    child.kill().await
 }
