@@ -46,9 +46,14 @@ pub(crate) struct CallArgs {
     /// Which account of `--world`, by id or alias (default: the first).
     #[arg(long, value_name = "ACCOUNT", requires = "world")]
     account: Option<String>,
-    /// `v3` (ACS3-HMAC-SHA256, the default) or `v1` (HMAC-SHA1).
+    /// `v3` (ACS3-HMAC-SHA256, the default) or `v1` (HMAC-SHA1; `v2`, the SDKs' name for
+    /// it, is taken as `v1`).
     #[arg(long, value_name = "VERSION", default_value = "v3")]
     signature: String,
+    /// A PEM CA certificate to trust besides the system's, such as the `ca certificate: PATH`
+    /// that `crossram serve --tls-self-signed` prints (for an `https://` endpoint).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
 }
 
 /// What the call needs, checked before anything is sent.
@@ -123,6 +128,14 @@ fn plan(args: CallArgs) -> anyhow::Result<Plan> {
         (None, None) => Endpoint::public(),
     };
     let mut builder = Client::builder().endpoint(endpoint).signature(signature);
+    if let Some(path) = &args.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("--ca-cert: cannot read {}: {e}", path.display()))?;
+        let transport = crossram_client::ReqwestTransport::builder()
+            .add_root_certificate_pem(pem)
+            .build()?;
+        builder = builder.transport(transport);
+    }
     if let Some(path) = &args.world {
         let world = world::read(path, "call")?;
         let Some(account) = world.find(args.account.as_deref()) else {

@@ -23,15 +23,21 @@ impl Drop for Server {
     }
 }
 
-/// A world file with known keys, and a server started on it: (guard, URL, world file).
-fn serve() -> (Server, String, PathBuf) {
-    let world = Path::new(env!("CARGO_TARGET_TMPDIR")).join("call-world.toml");
+/// A world file with known keys, `NAME.toml` (a file per test: tests run at the same time).
+fn world_file(name: &str) -> PathBuf {
+    let world = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.toml"));
     std::fs::write(
         &world,
         "[[account]]\nid = \"11223344\"\nalias = \"company-a\"\naccess_key_id = \"LTAIcalltestA000000001\"\naccess_key_secret = \"call-test-secret-of-account-a\"\n\n\
          [[account]]\nid = \"12345678\"\nalias = \"company-b\"\naccess_key_id = \"LTAIcalltestB000000001\"\naccess_key_secret = \"call-test-secret-of-account-b\"\n",
     )
     .unwrap();
+    world
+}
+
+/// A server started on [`world_file`]: (guard, URL, world file).
+fn serve() -> (Server, String, PathBuf) {
+    let world = world_file("call-world");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
         .args(["serve", "--addr", "127.0.0.1:0", "--world"])
         .arg(&world)
@@ -155,6 +161,60 @@ fn calls_with_keys_from_a_world_file_or_the_environment() {
     assert!(err.contains("NoPermission"), "{err}");
     assert!(err.contains("AccessDeniedDetail"), "{err}");
     assert!(!err.contains(secret), "{err}");
+}
+
+#[test]
+fn trusts_the_emulators_self_signed_ca_with_ca_cert() {
+    let world = world_file("call-world-tls");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-addr",
+            "127.0.0.1:0",
+            "--tls-self-signed",
+            "--world",
+        ])
+        .arg(&world)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let (mut ca, mut https) = (None, None);
+    for line in std::io::BufReader::new(stdout).lines().map(Result::unwrap) {
+        if let Some(path) = line.strip_prefix("ca certificate: ") {
+            ca = Some(path.trim().to_owned());
+        }
+        if let Some(url) = line.strip_prefix("listening on https://") {
+            https = Some(format!("https://{}", url.trim()));
+            break;
+        }
+    }
+    let (ca, https) = (ca.expect("no CA printed"), https.expect("no https address"));
+    let args = ["sts", "GetCallerIdentity", "--endpoint", &https, "--world"];
+    let world = world.to_str().unwrap();
+
+    let trusted = call(&[&args[..], &[world, "--ca-cert", &ca]].concat(), &[]);
+    assert_eq!(answer(&trusted)["AccountId"], "11223344");
+
+    // Without it the system's roots do not know the emulator's CA: a transport failure.
+    let untrusted = call(&[&args[..], &[world]].concat(), &[]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(
+        text(&untrusted.stderr).contains("certificate"),
+        "{}",
+        text(&untrusted.stderr)
+    );
+
+    let missing = call(
+        &[&args[..], &[world, "--ca-cert", "/nonexistent/ca.pem"]].concat(),
+        &[],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("--ca-cert: cannot read /nonexistent/ca.pem"));
 }
 
 #[test]
