@@ -289,15 +289,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Kept until the server stops: dropping it removes the temporary directory.
     let (dir, _temporary) = files_dir(&args.store)?;
 
+    // What stdout says about the world, printed once the listeners are bound: a server that
+    // cannot listen prints no keys (and its temporary credentials file is already gone).
+    let mut said = Vec::new();
     match &args.world {
         Some(path) => {
             let world = world::read(path, "serve")?;
             let added = apply_world(&engine, &world).await?;
-            println!(
+            said.push(format!(
                 "world: {} accounts in {}, {added} added",
                 world.account.len(),
                 path.display()
-            );
+            ));
             warn_other_root_keys(&engine, &world);
         }
         None => {
@@ -314,13 +317,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", creds_path.display()))?;
             for a in &world.account {
                 let alias = a.alias.as_deref().unwrap_or("-");
-                println!(
+                said.push(format!(
                     "account {} ({alias}): access_key_id={} access_key_secret={}",
                     a.id, a.access_key_id, a.access_key_secret
-                );
+                ));
             }
             warn_other_root_keys(&engine, &world);
-            println!("credentials: {}", creds_path.display());
+            said.push(format!("credentials: {}", creds_path.display()));
         }
     }
 
@@ -351,7 +354,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => AppState::with_settings(engine, clock, settings),
     };
-    crossram_server::serve(config, state).await?;
+    let server = crossram_server::Server::bind(&config, state).await?;
+    for line in said {
+        println!("{line}");
+    }
+    server.serve_until_signal().await?;
     Ok(())
 }
 

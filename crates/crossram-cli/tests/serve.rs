@@ -406,6 +406,27 @@ fn tls_addr_without_a_certificate_is_a_usage_error() {
     assert_eq!(status.code(), Some(2));
 }
 
+#[test]
+fn a_server_that_cannot_listen_prints_no_keys() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--addr", &addr])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    // Keys and a credentials file that died with the server would only mislead.
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
 /// Runs `crossram load` and returns (exit code, stdout).
 fn load(addr: &str, world: &str, action: &str, connections: &str, requests: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_crossram"))

@@ -339,15 +339,24 @@ pub async fn shutdown_signal() {
 /// Binds per `config`, prints `listening on http://ADDR` (and `ca certificate: PATH`,
 /// `listening on https://ADDR` with TLS) on stdout, and serves until SIGINT or SIGTERM.
 pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeError> {
-    let server = Server::bind(&config, state).await?;
-    // Signal handlers are installed before announcing, so a signal right after the announcement
-    // is never missed.
-    let shutdown = shutdown_signal();
-    let mut shutdown = Box::pin(shutdown);
-    // Poll once so the handlers register.
-    let _ = futures_poll_once(shutdown.as_mut()).await;
-    announce(&server);
-    server.run(shutdown).await
+    Server::bind(&config, state)
+        .await?
+        .serve_until_signal()
+        .await
+}
+
+impl Server {
+    /// Prints the `listening on` lines (see [`announce`]) and serves until SIGINT or SIGTERM.
+    pub async fn serve_until_signal(self) -> Result<(), ServeError> {
+        // Signal handlers are installed before announcing, so a signal right after the
+        // announcement is never missed.
+        let shutdown = shutdown_signal();
+        let mut shutdown = Box::pin(shutdown);
+        // Poll once so the handlers register.
+        let _ = futures_poll_once(shutdown.as_mut()).await;
+        announce(&self);
+        self.run(shutdown).await
+    }
 }
 
 /// Polls a future once (registering its wakers), returning whether it completed.
