@@ -535,8 +535,8 @@ pub(crate) struct LoadArgs {
     /// Requests in all (at least 1).
     #[arg(long, default_value_t = 2000, value_parser = at_least_one())]
     requests: usize,
-    /// Prefix of the per-request names (`PREFIX-<n>`); a random one by default. Give the same
-    /// prefix to create-role and then attach-policy-to-role.
+    /// Prefix of the per-request names (`PREFIX-<n>`); a random one by default. Needed by
+    /// attach-policy-to-role: the prefix of the create-role run that made its roles.
     #[arg(long)]
     prefix: Option<String>,
     /// create-user, create-role, create-policy, attach-policy-to-role: sign request n as the
@@ -666,6 +666,12 @@ async fn prepare(args: &LoadArgs) -> anyhow::Result<LoadSpec> {
         use crossram_engine::IdGen as _;
         crossram_engine::RandomIds.string(crossram_engine::env::ALNUM_LOWER, 8)
     };
+    if args.action == LoadAction::AttachPolicyToRole && args.prefix.is_none() {
+        bail!(
+            "attach-policy-to-role attaches to roles PREFIX-<n> that a create-role run made: give \
+             it that run's --prefix (e.g. --prefix bench with both)"
+        );
+    }
     let prefix = args
         .prefix
         .clone()

@@ -427,6 +427,25 @@ fn a_server_that_cannot_listen_prints_no_keys() {
     assert!(stdout.is_empty(), "{stdout}");
 }
 
+#[test]
+fn load_attach_policy_to_role_needs_the_prefix_of_a_create_role_run() {
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args([
+            "load",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--world",
+            "/nonexistent/world.toml",
+            "--action",
+            "attach-policy-to-role",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give it that run's --prefix"), "{stderr}");
+}
+
 /// Runs `crossram load` and returns (exit code, stdout).
 fn load(addr: &str, world: &str, action: &str, connections: &str, requests: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
