@@ -11,7 +11,8 @@
 //! Exit status: 0 when a decision was made (whatever it is), 2 for unusable input: unreadable
 //! or malformed policy files (the message names the file, statement and element), an action
 //! that is not `service:Action`, a resource that is neither `*` nor an ARN, bad `--principal` or
-//! `--context` values, bad arguments.
+//! `--context` values (including a value the service could not send for one of its typed keys),
+//! bad arguments.
 
 use std::process::ExitCode;
 
@@ -32,7 +33,34 @@ pub(crate) struct PolicyArgs {
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Evaluate identity or trust policies for one request and print the decision.
+    ///
+    /// Exit status: 0 when a decision was made, whatever it is (Allow, ExplicitDeny or
+    /// ImplicitDeny); 2 for a malformed policy, action, resource or context value.
     Simulate(SimulateArgs),
+}
+
+/// Refuses a value the service could never send for one of its own keys (an `acs:SourceIp`
+/// that is no IP address, say): the decision would only read as a denial.
+fn check_context_value(key: &str, value: &str) -> Result<(), String> {
+    let expected = match key.to_ascii_lowercase().as_str() {
+        "acs:sourceip" => value
+            .parse::<std::net::IpAddr>()
+            .is_err()
+            .then_some("an IP address, e.g. 203.0.113.7"),
+        "acs:currenttime" => {
+            time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+                .is_err()
+                .then_some("an RFC 3339 time, e.g. 2026-11-29T10:00:00Z")
+        }
+        "acs:securetransport" | "acs:mfapresent" => {
+            (!matches!(value, "true" | "false")).then_some("true or false")
+        }
+        _ => None,
+    };
+    match expected {
+        Some(what) => Err(format!("--context {key}={value}: expected {what}")),
+        None => Ok(()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +142,7 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             .split_once('=')
             .filter(|(k, _)| !k.is_empty())
             .ok_or_else(|| format!("--context {kv:?}: expected KEY=VALUE"))?;
+        check_context_value(k, v)?;
         context.insert(k, v);
     }
     let request = Request {

@@ -304,3 +304,34 @@ fn an_action_or_resource_the_service_could_not_receive_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_context_value_the_service_could_not_send_is_refused() {
+    let ecs = data("ecs-full-access.json");
+    // (context, exit status, what stderr must say)
+    let cases = [
+        ("acs:SourceIp=notanip", 2, "expected an IP address"),
+        ("ACS:SOURCEIP=10.0.0.300", 2, "expected an IP address"),
+        ("acs:SourceIp=2001:db8::1", 0, ""),
+        ("acs:CurrentTime=yesterday", 2, "expected an RFC 3339 time"),
+        ("acs:CurrentTime=2026-11-29T10:00:00Z", 0, ""),
+        ("acs:SecureTransport=yes", 2, "expected true or false"),
+        ("acs:MFAPresent=false", 0, ""),
+        // Keys the service does not type are the policy author's: any value goes.
+        ("sts:ExternalId=anything at all", 0, ""),
+    ];
+    for (kv, status, says) in cases {
+        let o = simulate(&[
+            "--policy",
+            &ecs,
+            "--action",
+            "ecs:StopInstance",
+            "--resource",
+            INSTANCE,
+            "--context",
+            kv,
+        ]);
+        assert_eq!(o.status.code(), Some(status), "{kv}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{kv}: {}", stderr(&o));
+    }
+}
