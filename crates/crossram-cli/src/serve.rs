@@ -296,6 +296,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => {
             let world = world::read(path, "serve")?;
             let added = apply_world(&engine, &world).await?;
+            if engine.account_ids().is_empty() {
+                bail!(
+                    "{} adds no account and the store holds none: no request could be signed \
+                     (each account is an [[account]] table with id, access_key_id and \
+                     access_key_secret)",
+                    path.display()
+                );
+            }
             said.push(format!(
                 "world: {} accounts in {}, {added} added",
                 world.account.len(),

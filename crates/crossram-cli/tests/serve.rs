@@ -428,6 +428,30 @@ fn a_server_that_cannot_listen_prints_no_keys() {
 }
 
 #[test]
+fn a_world_file_without_accounts_on_an_empty_store_is_refused() {
+    // A misspelt table name leaves the file without accounts: the emulator would be unusable.
+    let world = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("typo-world.toml");
+    std::fs::write(
+        &world,
+        "[[acount]]\nid = \"11223344\"\naccess_key_id = \"LTAIx\"\naccess_key_secret = \"s\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--world"])
+        .arg(&world)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("unknown key `acount` ignored"), "{stderr}");
+    assert!(
+        stderr.contains("adds no account and the store holds none"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+}
+
+#[test]
 fn load_attach_policy_to_role_needs_the_prefix_of_a_create_role_run() {
     let out = Command::new(env!("CARGO_BIN_EXE_crossram"))
         .args([
