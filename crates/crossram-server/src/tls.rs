@@ -1,6 +1,7 @@
 //! TLS for the HTTPS listener: a PEM certificate chain and PKCS#8 key as `openssl req -nodes`
-//! writes them, or a self-signed set made at start-up (a CA written to a file the user can trust,
-//! and a leaf for `127.0.0.1` and `localhost` signed by it).
+//! writes them, or a self-signed set (a CA written to a file the user can trust, and a leaf for
+//! `127.0.0.1` and `localhost` signed by it), made at the first start and used again by later
+//! starts on the same directory, so that clients trusting the CA keep working.
 //!
 //! The server presents its one certificate whatever the client's SNI says, including when it
 //! sends none (the SDKs send none when the endpoint is an IP address).
@@ -24,10 +25,11 @@ pub enum TlsIdentity {
         /// The private key file.
         key: PathBuf,
     },
-    /// A CA and a leaf for `127.0.0.1` / `localhost`, made fresh; the CA certificate is written
-    /// as `ca.pem` into `dir` (created if missing).
+    /// A CA and a leaf for `127.0.0.1` / `localhost`: the CA certificate is `ca.pem` in `dir`,
+    /// the leaf `server.pem` and its key `server.key` (owner-only). A complete set already in
+    /// `dir` is used again; otherwise a fresh one is made and written (`dir` created if missing).
     SelfSigned {
-        /// Where to write the CA certificate.
+        /// Where the CA certificate, the leaf and its key are kept.
         dir: PathBuf,
     },
 }
@@ -134,6 +136,20 @@ pub fn server_config(
 /// A fresh CA and a leaf for `127.0.0.1` and `localhost` signed by it: `(ca_pem, leaf_der,
 /// leaf_key_pkcs8_der)`.
 pub fn generate_self_signed() -> Result<(String, CertificateDer<'static>, Vec<u8>), TlsError> {
+    let set = generate()?;
+    Ok((set.ca_pem, set.leaf_der, set.key_der))
+}
+
+/// A generated CA and leaf, in the forms that are served and that are written.
+struct Generated {
+    ca_pem: String,
+    leaf_pem: String,
+    leaf_der: CertificateDer<'static>,
+    key_pem: String,
+    key_der: Vec<u8>,
+}
+
+fn generate() -> Result<Generated, TlsError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
         IsCa, KeyPair, KeyUsagePurpose,
@@ -165,11 +181,13 @@ pub fn generate_self_signed() -> Result<(String, CertificateDer<'static>, Vec<u8
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.use_authority_key_identifier_extension = true;
     let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key)?;
-    Ok((
-        ca_cert.pem(),
-        leaf_cert.der().clone(),
-        leaf_key.serialize_der(),
-    ))
+    Ok(Generated {
+        ca_pem: ca_cert.pem(),
+        leaf_pem: leaf_cert.pem(),
+        leaf_der: leaf_cert.der().clone(),
+        key_pem: leaf_key.serialize_pem(),
+        key_der: leaf_key.serialize_der(),
+    })
 }
 
 /// Builds the TLS configuration for `identity`, writing the CA file of a self-signed set.
@@ -183,20 +201,43 @@ pub fn setup(identity: &TlsIdentity) -> Result<TlsSetup, TlsError> {
             })
         }
         TlsIdentity::SelfSigned { dir } => {
-            let (ca_pem, leaf, leaf_key) = generate_self_signed()?;
-            let io = |source| TlsError::Io {
+            let ca_path = dir.join("ca.pem");
+            let leaf_path = dir.join("server.pem");
+            let key_path = dir.join("server.key");
+            if [&ca_path, &leaf_path, &key_path]
+                .iter()
+                .all(|p| p.is_file())
+            {
+                let (chain, key) =
+                    parse_pem(&read(&leaf_path)?, &read(&key_path)?, &leaf_path, &key_path)?;
+                return Ok(TlsSetup {
+                    config: server_config(chain, &key)?,
+                    ca_certificate: Some(ca_path),
+                });
+            }
+            let set = generate()?;
+            let write = |path: &Path, text: &str, private: bool| {
+                let written = if private {
+                    crossram_store::private::write(path, text.as_bytes())
+                } else {
+                    std::fs::write(path, text)
+                };
+                written.map_err(|source| TlsError::Io {
+                    path: path.to_owned(),
+                    source,
+                })
+            };
+            crossram_store::private::create_dir_all(dir).map_err(|source| TlsError::Io {
                 path: dir.clone(),
                 source,
-            };
-            std::fs::create_dir_all(dir).map_err(io)?;
-            let ca_path = dir.join("ca.pem");
-            std::fs::write(&ca_path, ca_pem).map_err(|source| TlsError::Io {
-                path: ca_path.clone(),
-                source,
             })?;
-            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key));
+            // The key first and the CA last: a set is used again only when all three exist.
+            write(&key_path, &set.key_pem, true)?;
+            write(&leaf_path, &set.leaf_pem, false)?;
+            write(&ca_path, &set.ca_pem, false)?;
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(set.key_der));
             Ok(TlsSetup {
-                config: server_config(vec![leaf], &key)?,
+                config: server_config(vec![set.leaf_der], &key)?,
                 ca_certificate: Some(ca_path),
             })
         }
@@ -218,6 +259,33 @@ mod tests {
         let text = std::fs::read_to_string(&ca).unwrap();
         assert!(text.starts_with("-----BEGIN CERTIFICATE-----"));
         assert_eq!(setup.config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+
+    #[test]
+    fn a_self_signed_set_is_used_again_from_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let identity = TlsIdentity::SelfSigned {
+            dir: dir.path().join("tls"),
+        };
+        let first = setup(&identity).unwrap();
+        let ca = std::fs::read(first.ca_certificate.unwrap()).unwrap();
+        let leaf = std::fs::read(dir.path().join("tls/server.pem")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let key = std::fs::metadata(dir.path().join("tls/server.key")).unwrap();
+            assert_eq!(key.permissions().mode() & 0o777, 0o600);
+        }
+        let second = setup(&identity).unwrap();
+        assert_eq!(std::fs::read(second.ca_certificate.unwrap()).unwrap(), ca);
+        assert_eq!(
+            std::fs::read(dir.path().join("tls/server.pem")).unwrap(),
+            leaf
+        );
+        // An incomplete set is made afresh.
+        std::fs::remove_file(dir.path().join("tls/server.key")).unwrap();
+        let third = setup(&identity).unwrap();
+        assert_ne!(std::fs::read(third.ca_certificate.unwrap()).unwrap(), ca);
     }
 
     #[test]
