@@ -257,7 +257,24 @@ const PREALLOCATED_MAX: usize = 100_000;
 #[derive(Debug)]
 pub(crate) struct AuditLog {
     capacity: usize,
-    events: Mutex<VecDeque<Entry>>,
+    ring: Mutex<Ring>,
+}
+
+/// The events held, oldest first, and the sequence number of the oldest (every event ever
+/// pushed has one, counting from 0): what a page's marker names survives the ring turning.
+#[derive(Debug)]
+struct Ring {
+    events: VecDeque<Entry>,
+    first: u64,
+}
+
+/// One page of the events visible to an account, oldest first, each with its sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    /// The events, each with its sequence number (a page's `Marker` is the last one's).
+    pub events: Vec<(u64, AuditEvent)>,
+    /// Whether visible events follow this page.
+    pub truncated: bool,
 }
 
 impl AuditLog {
@@ -266,7 +283,10 @@ impl AuditLog {
         // so that filling the ring never copies it to a larger one on the request path.
         Self {
             capacity,
-            events: Mutex::new(VecDeque::with_capacity(capacity.min(PREALLOCATED_MAX))),
+            ring: Mutex::new(Ring {
+                events: VecDeque::with_capacity(capacity.min(PREALLOCATED_MAX)),
+                first: 0,
+            }),
         }
     }
 
@@ -274,20 +294,45 @@ impl AuditLog {
         if self.capacity == 0 {
             return;
         }
-        let mut events = self.events.lock();
-        if events.len() >= self.capacity {
-            events.pop_front();
+        let mut ring = self.ring.lock();
+        if ring.events.len() >= self.capacity {
+            ring.events.pop_front();
+            ring.first += 1;
         }
-        events.push_back(event);
+        ring.events.push_back(event);
     }
 
     pub(crate) fn visible_to(&self, account: &str) -> Vec<AuditEvent> {
-        self.events
+        self.ring
             .lock()
+            .events
             .iter()
             .filter(|e| e.visible_to(account))
             .map(Entry::event)
             .collect()
+    }
+
+    /// Up to `max` events visible to `account` that come after the one numbered `after` (from
+    /// the oldest held when `None`, or when that one has left the ring already).
+    pub(crate) fn page(&self, account: &str, after: Option<u64>, max: usize) -> AuditPage {
+        let ring = self.ring.lock();
+        let skip = after.map_or(0, |seq| seq.saturating_add(1).saturating_sub(ring.first));
+        let mut page = AuditPage {
+            events: Vec::new(),
+            truncated: false,
+        };
+        let held = (ring.first..).zip(ring.events.iter());
+        for (seq, entry) in held.skip(usize::try_from(skip).unwrap_or(usize::MAX)) {
+            if !entry.visible_to(account) {
+                continue;
+            }
+            if page.events.len() == max {
+                page.truncated = true;
+                break;
+            }
+            page.events.push((seq, entry.event()));
+        }
+        page
     }
 }
 

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::answer::Answer;
 use crate::api::{AccountSeed, ApiRequest, ApiResult, Caller, Product, ResolvedKey, Response};
-use crate::audit::{AuditEvent, AuditLog, Entry};
+use crate::audit::{AuditEvent, AuditLog, AuditPage, Entry};
 use crate::config::EngineConfig;
 use crate::env::{DIGITS, Env};
 use crate::model::{AccessKey, AccountRecord, MetaRecord, Record};
@@ -264,6 +264,12 @@ impl Engine {
     /// resources by anyone (so A sees what B's people did with A's role).
     pub fn audit_events(&self, account: &str) -> Vec<AuditEvent> {
         self.audit.visible_to(account)
+    }
+
+    /// One page of [`Engine::audit_events`]: up to `max` of them after the one numbered
+    /// `after` (a previous page's last), oldest first.
+    pub fn audit_page(&self, account: &str, after: Option<u64>, max: usize) -> AuditPage {
+        self.audit.page(account, after, max)
     }
 
     /// Makes everything written durable (at shutdown).

@@ -33,7 +33,7 @@ pub use api::{
     AccountSeed, ApiRequest, ApiResult, Caller, ConsoleCredentials, Params, Product,
     RequestContext, ResolvedKey, Response, RoleSession,
 };
-pub use audit::AuditEvent;
+pub use audit::{AuditEvent, AuditPage};
 pub use config::{EngineConfig, LockoutPolicy};
 pub use engine::{Engine, OpenError};
 pub use env::{Clock, Env, IdGen, ManualClock, OffsetClock, RandomIds, SeededIds, SystemClock};

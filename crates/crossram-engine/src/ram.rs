@@ -1734,13 +1734,34 @@ impl Ram<'_> {
 
     // ---------------------------------------------------------------- audit (crossram)
 
+    /// Pages as RAM's List actions do (`MaxItems` 1-1000, 100 by default; `Marker` from the
+    /// previous page), oldest event first.
     fn list_audit_events(&self) -> ApiResult {
         self.authorize("CrossramListAuditEvents", &[self.res("*")])?;
-        let events = self.e.audit_events(&self.acct);
-        let items: Vec<Value> = events
+        let max = self.max_items(1000)?;
+        let after = match self.opt("Marker") {
+            None => None,
+            Some(m) => Some(m.parse::<u64>().map_err(|_| {
+                ApiError::invalid_parameter(format!(
+                    "The parameter \"Marker\" must be the Marker of a previous page, not {m:?}."
+                ))
+            })?),
+        };
+        let page = self.e.audit_page(&self.acct, after, max);
+        let marker = page
+            .truncated
+            .then(|| page.events.last().map(|(seq, _)| seq.to_string()))
+            .flatten();
+        let items: Vec<Value> = page
+            .events
             .iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
+            .filter_map(|(_, e)| serde_json::to_value(e).ok())
             .collect();
-        Ok(obj(wrapped("Events", "Event", items)))
+        let mut m = obj(wrapped("Events", "Event", items));
+        m.insert("IsTruncated".into(), Value::Bool(marker.is_some()));
+        if let Some(marker) = marker {
+            m.insert("Marker".into(), Value::String(marker));
+        }
+        Ok(m)
     }
 }

@@ -25,6 +25,10 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(EngineConfig::default()).await
+}
+
+async fn world_with(config: EngineConfig) -> World {
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 10:00 UTC)));
     let env = Env {
         clock: clock.clone(),
@@ -32,7 +36,7 @@ async fn world() -> World {
     };
     let config = EngineConfig {
         password_hash_memory_kib: 256,
-        ..EngineConfig::default()
+        ..config
     };
     let store = crossram_store::open("memory").await.unwrap();
     let engine = Engine::open(store, env, config).await.unwrap();
@@ -1227,4 +1231,90 @@ async fn audit_events_carry_every_field_of_the_call() {
     assert_eq!(event.resource, "RoleName=no-such-role");
     assert_eq!(event.outcome, "Error");
     assert_eq!(event.error_code.as_deref(), Some(err.code()));
+}
+
+/// The resources of the `ram:CreateUser` events of a CrossramListAuditEvents answer, and its
+/// `Marker` when it is truncated.
+fn created_users(r: &Response) -> (Vec<String>, Option<String>) {
+    let events = r["Events"]["Event"].as_array().unwrap();
+    let users = events
+        .iter()
+        .filter(|e| e["Action"] == "ram:CreateUser")
+        .map(|e| e["Resource"].as_str().unwrap().to_owned())
+        .collect();
+    let truncated = r["IsTruncated"].as_bool().unwrap();
+    assert_eq!(truncated, r.get("Marker").is_some(), "{r:?}");
+    (
+        users,
+        r.get("Marker").map(|m| m.as_str().unwrap().to_owned()),
+    )
+}
+
+#[tokio::test]
+async fn the_audit_trail_pages_oldest_first_across_a_turning_ring() {
+    let w = world_with(EngineConfig {
+        audit_capacity: 6,
+        ..EngineConfig::default()
+    })
+    .await;
+    let a = caller(&w, "AKA", None);
+    let list = |params: Vec<(&'static str, String)>| {
+        let w = &w;
+        let a = &a;
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            ok(w, a, Product::Ram, "CrossramListAuditEvents", &params).await
+        }
+    };
+    for n in 1..=3 {
+        ok(
+            &w,
+            &a,
+            Product::Ram,
+            "CreateUser",
+            &[("UserName", &format!("u{n}"))],
+        )
+        .await;
+    }
+    // Two per page, oldest first; each listing is an event too (in the same ring).
+    let first = list(vec![("MaxItems", "2".into())]).await;
+    let (users, marker) = created_users(&first);
+    assert_eq!(users, ["UserName=u1", "UserName=u2"]);
+    let marker = marker.expect("more events follow");
+    let second = list(vec![("MaxItems", "2".into()), ("Marker", marker.clone())]).await;
+    let (users, _) = created_users(&second);
+    assert_eq!(users, ["UserName=u3"]);
+
+    // The ring (6 events) turns past the first page's marker: the next page starts at the
+    // oldest event still held instead of failing.
+    for n in 4..=9 {
+        ok(
+            &w,
+            &a,
+            Product::Ram,
+            "CreateUser",
+            &[("UserName", &format!("u{n}"))],
+        )
+        .await;
+    }
+    let late = list(vec![("MaxItems", "1000".into()), ("Marker", marker)]).await;
+    let (users, marker) = created_users(&late);
+    assert_eq!(
+        users,
+        [
+            "UserName=u4",
+            "UserName=u5",
+            "UserName=u6",
+            "UserName=u7",
+            "UserName=u8",
+            "UserName=u9"
+        ]
+    );
+    assert_eq!(marker, None);
+
+    // Refused: a marker this action never answered, and page sizes out of 1-1000.
+    for (k, v) in [("Marker", "abc"), ("MaxItems", "0"), ("MaxItems", "1001")] {
+        let err = code(&w, &a, Product::Ram, "CrossramListAuditEvents", &[(k, v)]).await;
+        assert!(err.starts_with("InvalidParameter"), "{k}={v}: {err}");
+    }
 }
