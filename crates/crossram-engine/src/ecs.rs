@@ -254,6 +254,8 @@ impl Ecs<'_> {
             .iter()
             .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
             .collect();
+        let (cpu, memory_mib) = shape(&i.instance_type);
+        let (os_name, os_type) = operating_system(&i.image_id);
         json!({
             "InstanceId": i.id,
             "InstanceName": i.name,
@@ -263,11 +265,11 @@ impl Ecs<'_> {
             "Status": i.status_at(now_ms).as_str(),
             "InstanceType": i.instance_type,
             "InstanceTypeFamily": family,
-            "Cpu": 2,
-            "Memory": 8192,
+            "Cpu": cpu,
+            "Memory": memory_mib,
             "ImageId": i.image_id,
-            "OSName": "Alibaba Cloud Linux 3",
-            "OSType": "linux",
+            "OSName": os_name,
+            "OSType": os_type,
             "HostName": i.host_name,
             "InstanceNetworkType": "vpc",
             "InstanceChargeType": "PostPaid",
@@ -485,6 +487,163 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
                 }
             }
             true
+        }
+    }
+}
+
+/// vCPUs and memory (MiB) of an instance type, read from its name as ECS names its types:
+/// `ecs.<family>.<size>`, where the size gives the vCPUs (`small` 1, `medium` and `large` 2,
+/// `xlarge` 4, `<N>xlarge` 4N) and the family the memory per vCPU: a `c<X>m<Y>` part says X
+/// vCPUs to Y GiB (`ecs.t5-lc1m1.small`: 1 vCPU, 1 GiB), else the family's first letter, `c`
+/// (compute) 2 GiB, `r` (memory) 8 GiB, and anything else 4 GiB as the general-purpose `g`
+/// families (`ecs.g6.large`: 2 vCPUs, 8 GiB). A size that is not one of these counts 2 vCPUs.
+fn shape(instance_type: &str) -> (u32, u32) {
+    let mut parts = instance_type.split('.');
+    let _ = parts.next();
+    let family = parts.next().unwrap_or_default();
+    let size = parts.next().unwrap_or_default();
+    let cpus = match size {
+        "small" => 1,
+        "medium" | "large" => 2,
+        "xlarge" => 4,
+        _ => size
+            .strip_suffix("xlarge")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| (2..=64).contains(n))
+            .map_or(2, |n| 4 * n),
+    };
+    // MiB per vCPU.
+    let per_cpu = vcpu_to_gib(family).map(|(c, g)| g * 1024 / c).unwrap_or(
+        match family.trim_start_matches("hf").chars().next() {
+            Some('c') => 2048,
+            Some('r') => 8192,
+            _ => 4096,
+        },
+    );
+    (cpus, cpus * per_cpu)
+}
+
+/// The `c<X>m<Y>` part of a family name (`t5-lc1m2`, `s6-c1m4`), as (X, Y).
+fn vcpu_to_gib(family: &str) -> Option<(u32, u32)> {
+    family.split('-').nth(1).and_then(|ratio| {
+        let ratio = ratio.trim_start_matches('l');
+        let (c, m) = ratio.strip_prefix('c')?.split_once('m')?;
+        let (c, m) = (c.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+        (c > 0 && m > 0).then_some((c, m))
+    })
+}
+
+/// OSName and OSType of an image, read from its id as public images are named
+/// (`aliyun_3_x64_20G_alibase_20240528.vhd`, `ubuntu_22_04_x64_20G_alibase_20240508.vhd`,
+/// `win2022_21H2_x64_dtc_en-us_40G_alibase_20240416.vhd`); other ids answer `Linux`.
+fn operating_system(image_id: &str) -> (String, &'static str) {
+    let lower = image_id.to_ascii_lowercase();
+    // The version: the number groups after the name, up to the architecture.
+    let version = |rest: &str| -> String {
+        rest.split('_')
+            .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let named = |name: &str, rest: &str| {
+        let v = version(rest.trim_start_matches('_'));
+        if v.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name} {v} 64 bit")
+        }
+    };
+    if let Some(rest) = lower.strip_prefix("aliyun") {
+        let v = version(rest.trim_start_matches('_'));
+        let major = v.split('.').next().unwrap_or_default();
+        let name = if major.is_empty() {
+            "Alibaba Cloud Linux".to_owned()
+        } else {
+            format!("Alibaba Cloud Linux {major}")
+        };
+        return (name, "linux");
+    }
+    for (prefix, name) in [
+        ("ubuntu", "Ubuntu"),
+        ("centos", "CentOS"),
+        ("debian", "Debian"),
+        ("rockylinux", "Rocky Linux"),
+        ("anolisos", "Anolis OS"),
+    ] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return (named(name, rest), "linux");
+        }
+    }
+    if let Some(rest) = lower.strip_prefix("win") {
+        let year: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let name = if year.is_empty() {
+            "Windows Server".to_owned()
+        } else {
+            format!("Windows Server {year}")
+        };
+        return (name, "windows");
+    }
+    ("Linux".to_owned(), "linux")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_types_give_their_vcpus_and_memory() {
+        let cases = [
+            ("ecs.g6.large", (2, 8192)),
+            ("ecs.g7.2xlarge", (8, 32768)),
+            ("ecs.c7.xlarge", (4, 8192)),
+            ("ecs.r7.large", (2, 16384)),
+            ("ecs.hfc7.large", (2, 4096)),
+            ("ecs.t5-lc1m1.small", (1, 1024)),
+            ("ecs.t5-lc1m2.large", (2, 4096)),
+            ("ecs.s6-c1m4.xlarge", (4, 16384)),
+            ("ecs.t6-c2m1.large", (2, 1024)),
+            ("ecs.n4.medium", (2, 8192)),
+            ("ecs.g8i.16xlarge", (64, 262144)),
+            ("whatever", (2, 8192)),
+        ];
+        for (t, want) in cases {
+            assert_eq!(shape(t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn images_give_their_operating_system() {
+        let cases = [
+            (
+                "aliyun_3_x64_20G_alibase_20240528.vhd",
+                "Alibaba Cloud Linux 3",
+                "linux",
+            ),
+            (
+                "aliyun_2_1903_x64_20G_alibase_20240527.vhd",
+                "Alibaba Cloud Linux 2",
+                "linux",
+            ),
+            (
+                "ubuntu_22_04_x64_20G_alibase_20240508.vhd",
+                "Ubuntu 22.04 64 bit",
+                "linux",
+            ),
+            (
+                "centos_7_9_x64_20G_alibase_20240403.vhd",
+                "CentOS 7.9 64 bit",
+                "linux",
+            ),
+            ("ubuntu", "Ubuntu", "linux"),
+            (
+                "win2022_21H2_x64_dtc_en-us_40G_alibase_20240416.vhd",
+                "Windows Server 2022",
+                "windows",
+            ),
+            ("m-bp1custom", "Linux", "linux"),
+        ];
+        for (image, name, kind) in cases {
+            assert_eq!(operating_system(image), (name.to_owned(), kind), "{image}");
         }
     }
 }
