@@ -159,6 +159,7 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     };
     let identity = named(PolicyKind::Identity);
     let trust = named(PolicyKind::Trust);
+    let has_trust = !trust.is_empty();
     let (evaluation, refused_by): (Evaluation, Option<policy::Side>) =
         if !identity.is_empty() && !trust.is_empty() {
             let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
@@ -167,7 +168,16 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             let all: Vec<NamedPolicy<'_>> = identity.into_iter().chain(trust).collect();
             (evaluate(&request, &all), None)
         };
+    // Trust policies never let a root assume a role, whatever they say: say so, or the
+    // ImplicitDeny would read as a Principal that does not match.
+    let root_note = (matches!(principal, Some(Principal::Root { .. })) && has_trust).then_some(
+        "a root principal is never trusted: roles may not be assumed by root accounts (the \
+             service answers NoPermission to a root AccessKey's AssumeRole); use a RAM user",
+    );
     if !args.json {
+        if let Some(note) = root_note {
+            eprintln!("crossram policy simulate: note: {note}");
+        }
         return Ok(evaluation.decision.to_string());
     }
     let kind_name = |k: PolicyKind| match k {
@@ -191,6 +201,9 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
         && evaluation.decision != Decision::Allow
     {
         map.insert("refused_by".into(), Value::String(side.as_str().into()));
+    }
+    if let (Some(note), Value::Object(map)) = (root_note, &mut out) {
+        map.insert("note".into(), Value::String(note.into()));
     }
     Ok(out.to_string())
 }

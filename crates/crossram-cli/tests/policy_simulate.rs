@@ -178,10 +178,17 @@ fn trust_policies_are_detected_and_match_the_principal() {
         run(args("acs:ram::99999999:user/Alice"))["decision"],
         "ImplicitDeny"
     );
-    assert_eq!(
-        run(args("acs:ram::12345678:root"))["decision"],
-        "ImplicitDeny"
+    // A root is never trusted, and the answer says why.
+    let root = run(args("acs:ram::12345678:root"));
+    assert_eq!(root["decision"], "ImplicitDeny");
+    assert!(
+        root["note"]
+            .as_str()
+            .unwrap()
+            .contains("roles may not be assumed by root accounts"),
+        "{root}"
     );
+    assert!(run(args(ALICE)).get("note").is_none());
     assert_eq!(
         run(args("acs:ram::12345678:assumed-role/ops/s1"))["decision"],
         "Allow"
