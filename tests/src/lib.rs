@@ -208,7 +208,20 @@ impl Served {
 }
 
 impl Drop for Served {
+    /// A clean stop (SIGTERM) when the test did not stop the server itself, so that a memory
+    /// store's temporary credentials directory is removed; killed after 5 seconds.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -15,6 +15,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -260,13 +262,12 @@ fn the_table_and_junit_report() {
     assert!(!xml.contains("<failure"));
 }
 
-/// A `crossram serve` started by the test, killed on drop.
+/// A `crossram serve` started by the test, stopped on drop.
 struct Server(std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        common::stop(&mut self.0);
     }
 }
 
