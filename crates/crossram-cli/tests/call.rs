@@ -36,18 +36,25 @@ fn world_file(name: &str) -> PathBuf {
     world
 }
 
-/// A server started on [`world_file`]: (guard, URL, world file).
-fn serve() -> (Server, String, PathBuf) {
-    let world = world_file("call-world");
+/// `crossram serve --addr 127.0.0.1:0 EXTRA --world WORLD`, and its stdout.
+fn spawn_serve(extra: &[&str], world: &Path) -> (Server, std::process::ChildStdout) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--world"])
-        .arg(&world)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--world")
+        .arg(world)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
+    (Server(child), stdout)
+}
+
+/// A server started on [`world_file`]: (guard, URL, world file).
+fn serve() -> (Server, String, PathBuf) {
+    let world = world_file("call-world");
+    let (server, stdout) = spawn_serve(&[], &world);
     let url = std::io::BufReader::new(stdout)
         .lines()
         .map(Result::unwrap)
@@ -167,23 +174,8 @@ fn calls_with_keys_from_a_world_file_or_the_environment() {
 #[test]
 fn trusts_the_emulators_self_signed_ca_with_ca_cert() {
     let world = world_file("call-world-tls");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--tls-addr",
-            "127.0.0.1:0",
-            "--tls-self-signed",
-            "--world",
-        ])
-        .arg(&world)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
+    let (_server, stdout) =
+        spawn_serve(&["--tls-addr", "127.0.0.1:0", "--tls-self-signed"], &world);
     let (mut ca, mut https) = (None, None);
     for line in std::io::BufReader::new(stdout).lines().map(Result::unwrap) {
         if let Some(path) = line.strip_prefix("ca certificate: ") {

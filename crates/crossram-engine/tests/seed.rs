@@ -1250,6 +1250,14 @@ fn created_users(r: &Response) -> (Vec<String>, Option<String>) {
     )
 }
 
+/// Creates the users `u<n>` for each n of `numbers`.
+async fn create_users(w: &World, who: &Caller, numbers: std::ops::RangeInclusive<u32>) {
+    for n in numbers {
+        let name = format!("u{n}");
+        ok(w, who, Product::Ram, "CreateUser", &[("UserName", &name)]).await;
+    }
+}
+
 #[tokio::test]
 async fn the_audit_trail_pages_oldest_first_across_a_turning_ring() {
     let w = world_with(EngineConfig {
@@ -1266,16 +1274,7 @@ async fn the_audit_trail_pages_oldest_first_across_a_turning_ring() {
             ok(w, a, Product::Ram, "CrossramListAuditEvents", &params).await
         }
     };
-    for n in 1..=3 {
-        ok(
-            &w,
-            &a,
-            Product::Ram,
-            "CreateUser",
-            &[("UserName", &format!("u{n}"))],
-        )
-        .await;
-    }
+    create_users(&w, &a, 1..=3).await;
     // Two per page, oldest first; each listing is an event too (in the same ring).
     let first = list(vec![("MaxItems", "2".into())]).await;
     let (users, marker) = created_users(&first);
@@ -1287,16 +1286,7 @@ async fn the_audit_trail_pages_oldest_first_across_a_turning_ring() {
 
     // The ring (6 events) turns past the first page's marker: the next page starts at the
     // oldest event still held instead of failing.
-    for n in 4..=9 {
-        ok(
-            &w,
-            &a,
-            Product::Ram,
-            "CreateUser",
-            &[("UserName", &format!("u{n}"))],
-        )
-        .await;
-    }
+    create_users(&w, &a, 4..=9).await;
     let late = list(vec![("MaxItems", "1000".into()), ("Marker", marker)]).await;
     let (users, marker) = created_users(&late);
     assert_eq!(
