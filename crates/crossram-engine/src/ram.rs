@@ -473,7 +473,12 @@ impl Ram<'_> {
         let now = self.now();
         self.write(|_, s| {
             let mut role = s.role(&name).cloned().ok_or_else(role_missing)?;
-            role.sessions_revoked_at_ms = Some(now_ms);
+            // Sessions issued after an earlier revocation in this same millisecond are stamped
+            // one past it (see sts::assume_role): this one must reach them.
+            role.sessions_revoked_at_ms = Some(
+                role.sessions_revoked_at_ms
+                    .map_or(now_ms, |at| now_ms.max(at.saturating_add(1))),
+            );
             role.update_date = now.clone();
             Ok((vec![Write::put(Record::Role(role))], ()))
         })

@@ -211,7 +211,12 @@ pub(crate) fn assume_role(
         r: role.id.clone(),
         n: role.name.clone(),
         s: input.session_name.clone(),
-        i: e.now_ms(),
+        // A session issued after a revocation in the same millisecond as it still comes after
+        // it: revocation kills what was issued at or before its instant, and this one was not.
+        i: e.now_ms().max(
+            role.sessions_revoked_at_ms
+                .map_or(i64::MIN, |at| at.saturating_add(1)),
+        ),
         e: expires.unix_timestamp(),
         p: input.policy.clone(),
         c: source,

@@ -514,6 +514,22 @@ async fn deleting_the_role_kills_live_tokens_and_revocation_kills_earlier_ones()
         w.engine.resolve_key(&ak, Some(&token)).unwrap_err().code(),
         "InvalidSecurityToken.Expired"
     );
+    // A session taken right after the revocation, in the same millisecond (the clock has not
+    // moved), lives: it was issued after the revocation, not at or before it.
+    let again = ok(&w, &alice, Product::Sts, "AssumeRole", &assume).await;
+    let ak2 = s(&again, &["Credentials", "AccessKeyId"]).to_owned();
+    let token2 = s(&again, &["Credentials", "SecurityToken"]).to_owned();
+    assert!(w.engine.resolve_key(&ak2, Some(&token2)).is_ok());
+    // A second revocation in that same millisecond kills it too.
+    ok(
+        &w,
+        &a,
+        Product::Ram,
+        "CrossramRevokeRoleSessions",
+        &[("RoleName", "ecs-admin")],
+    )
+    .await;
+    assert!(w.engine.resolve_key(&ak2, Some(&token2)).is_err());
     w.clock.advance(time::Duration::seconds(1));
     let again = ok(&w, &alice, Product::Sts, "AssumeRole", &assume).await;
     let ak2 = s(&again, &["Credentials", "AccessKeyId"]).to_owned();
