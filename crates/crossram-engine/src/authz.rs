@@ -200,8 +200,14 @@ pub(crate) fn check(
         let eval = policy::authorize(&request, &named, session);
         if eval.decision != Decision::Allow {
             let scope = match caller {
-                Caller::RoleSession(s) if s.session_policy.is_some() => {
-                    "the role's policies and the session policy"
+                // Name the one that refused: the session policy when the role's policies
+                // alone would have allowed.
+                Caller::RoleSession(_)
+                    if session.is_some()
+                        && policy::authorize(&request, &named, None).decision
+                            == Decision::Allow =>
+                {
+                    "the session policy"
                 }
                 Caller::RoleSession(_) => "the role's policies",
                 _ => "the caller's policies",

@@ -772,7 +772,11 @@ async fn assume_role_errors_follow_the_spec() {
     .unwrap_err()
     .unwrap_err();
     assert_eq!(err.code(), "Forbidden.RAM");
-    assert!(err.denial().is_some());
+    // The role's policies allow StopInstance: the denial names the session policy.
+    assert_eq!(
+        err.denial().unwrap().policy_type,
+        "the session policy: no statement allows it"
+    );
 }
 
 #[tokio::test]
