@@ -40,7 +40,9 @@ pub(crate) struct CallArgs {
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// A world file (such as the credentials file `crossram serve` prints) to take a root
-    /// AccessKey from.
+    /// AccessKey from. Without it the keys come from ALIBABA_CLOUD_ACCESS_KEY_ID and
+    /// ALIBABA_CLOUD_ACCESS_KEY_SECRET (a RAM user's, say), with ALIBABA_CLOUD_SECURITY_TOKEN
+    /// for an assumed role's temporary keys; then from the aliyun CLI profile.
     #[arg(long, value_name = "FILE")]
     world: Option<PathBuf>,
     /// Which account of `--world`, by id or alias (default: the first).
