@@ -39,30 +39,6 @@ enum PolicyCommand {
     Simulate(SimulateArgs),
 }
 
-/// Refuses a value the service could never send for one of its own keys (an `acs:SourceIp`
-/// that is no IP address, say): the decision would only read as a denial.
-fn check_context_value(key: &str, value: &str) -> Result<(), String> {
-    let expected = match key.to_ascii_lowercase().as_str() {
-        "acs:sourceip" => value
-            .parse::<std::net::IpAddr>()
-            .is_err()
-            .then_some("an IP address, e.g. 203.0.113.7"),
-        "acs:currenttime" => {
-            time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-                .is_err()
-                .then_some("an RFC 3339 time, e.g. 2026-11-29T10:00:00Z")
-        }
-        "acs:securetransport" | "acs:mfapresent" => {
-            (!matches!(value, "true" | "false")).then_some("true or false")
-        }
-        _ => None,
-    };
-    match expected {
-        Some(what) => Err(format!("--context {key}={value}: expected {what}")),
-        None => Ok(()),
-    }
-}
-
 #[derive(Debug, Args)]
 struct SimulateArgs {
     /// A policy document (JSON); repeat for several. Trust policies are recognised by Principal.
@@ -142,7 +118,11 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             .split_once('=')
             .filter(|(k, _)| !k.is_empty())
             .ok_or_else(|| format!("--context {kv:?}: expected KEY=VALUE"))?;
-        check_context_value(k, v)?;
+        // A value the service could never send for one of its own keys would only read as a
+        // denial.
+        if let Some(what) = Context::expected_form(k, v) {
+            return Err(format!("--context {k}={v}: expected {what}"));
+        }
         context.insert(k, v);
     }
     let request = Request {

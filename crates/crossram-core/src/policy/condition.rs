@@ -221,13 +221,13 @@ fn parse_number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-fn parse_date(s: &str) -> Option<i128> {
+pub(crate) fn parse_date(s: &str) -> Option<i128> {
     OffsetDateTime::parse(s.trim(), &Rfc3339)
         .ok()
         .map(OffsetDateTime::unix_timestamp_nanos)
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)
     } else if s.eq_ignore_ascii_case("false") {

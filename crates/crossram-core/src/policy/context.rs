@@ -29,6 +29,31 @@ impl Context {
         }
     }
 
+    /// What a value of one of the service's own typed keys must look like, when `value` does
+    /// not: `acs:SourceIp` an IP address, `acs:CurrentTime` an RFC 3339 time,
+    /// `acs:SecureTransport` and `acs:MFAPresent` `true` or `false`, read as the condition
+    /// operators read them. `None` for a value of that form and for every other key (the
+    /// policy author's). The service never sends another form, so a simulated request with one
+    /// would only read as a denial.
+    pub fn expected_form(key: &str, value: &str) -> Option<&'static str> {
+        use super::condition::{parse_bool, parse_date};
+        let (fits, form) = match key.to_ascii_lowercase().as_str() {
+            "acs:sourceip" => (
+                value.trim().parse::<std::net::IpAddr>().is_ok(),
+                "an IP address, e.g. 203.0.113.7",
+            ),
+            "acs:currenttime" => (
+                parse_date(value).is_some(),
+                "an RFC 3339 time, e.g. 2026-11-29T10:00:00Z",
+            ),
+            "acs:securetransport" | "acs:mfapresent" => {
+                (parse_bool(value).is_some(), "true or false")
+            }
+            _ => return None,
+        };
+        (!fits).then_some(form)
+    }
+
     /// Builder form of [`Context::insert`].
     #[must_use]
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -81,5 +106,23 @@ mod tests {
         assert!(c.contains("Acs:SourceIp"));
         c.remove("acs:sourceip");
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn typed_keys_take_the_forms_the_operators_read() {
+        assert_eq!(Context::expected_form("ACS:SourceIp", "2001:db8::1"), None);
+        assert!(Context::expected_form("acs:SourceIp", "10.0.0.0/8").is_some());
+        assert_eq!(
+            Context::expected_form("acs:CurrentTime", "2026-11-29T10:00:00+08:00"),
+            None
+        );
+        assert!(Context::expected_form("acs:CurrentTime", "yesterday").is_some());
+        // As the Bool operator reads them: any case.
+        assert_eq!(Context::expected_form("acs:MFAPresent", "TRUE"), None);
+        assert_eq!(
+            Context::expected_form("acs:SecureTransport", "yes"),
+            Some("true or false")
+        );
+        assert_eq!(Context::expected_form("sts:ExternalId", "anything"), None);
     }
 }
