@@ -191,18 +191,27 @@ impl Served {
 
     /// Sends SIGTERM and waits for the exit status (at most `wait`).
     pub fn terminate(mut self, wait: Duration) -> Result<std::process::ExitStatus, String> {
+        self.sigterm_and_wait(wait)?
+            .ok_or_else(|| "crossram serve did not exit after SIGTERM".into())
+    }
+
+    /// Sends SIGTERM, then waits up to `wait` for the exit status (`None`: still running).
+    fn sigterm_and_wait(
+        &mut self,
+        wait: Duration,
+    ) -> Result<Option<std::process::ExitStatus>, String> {
         run(Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string()))?;
         let deadline = Instant::now() + wait;
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                return Ok(status);
+                return Ok(Some(status));
             }
             if Instant::now() > deadline {
-                return Err("crossram serve did not exit after SIGTERM".into());
+                return Ok(None);
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -211,16 +220,8 @@ impl Drop for Served {
     /// A clean stop (SIGTERM) when the test did not stop the server itself, so that a memory
     /// store's temporary credentials directory is removed; killed after 5 seconds.
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Ok(Some(_)) = self.sigterm_and_wait(Duration::from_secs(5)) {
+            return;
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::ServerConfig;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
@@ -204,41 +204,31 @@ pub fn setup(identity: &TlsIdentity) -> Result<TlsSetup, TlsError> {
             let ca_path = dir.join("ca.pem");
             let leaf_path = dir.join("server.pem");
             let key_path = dir.join("server.key");
-            if [&ca_path, &leaf_path, &key_path]
+            // A complete set made before is served again; otherwise a fresh one is written
+            // first. Either way it is served from its files, as a PEM identity is.
+            if ![&ca_path, &leaf_path, &key_path]
                 .iter()
                 .all(|p| p.is_file())
             {
-                let (chain, key) =
-                    parse_pem(&read(&leaf_path)?, &read(&key_path)?, &leaf_path, &key_path)?;
-                return Ok(TlsSetup {
-                    config: server_config(chain, &key)?,
-                    ca_certificate: Some(ca_path),
-                });
-            }
-            let set = generate()?;
-            let write = |path: &Path, text: &str, private: bool| {
-                let written = if private {
-                    crossram_store::private::write(path, text.as_bytes())
-                } else {
-                    std::fs::write(path, text)
+                let set = generate()?;
+                let io = |path: &Path| {
+                    let path = path.to_owned();
+                    move |source| TlsError::Io { path, source }
                 };
-                written.map_err(|source| TlsError::Io {
-                    path: path.to_owned(),
-                    source,
-                })
-            };
-            crossram_store::private::create_dir_all(dir).map_err(|source| TlsError::Io {
-                path: dir.clone(),
-                source,
+                crossram_store::private::create_dir_all(dir).map_err(io(dir))?;
+                // The key first and the CA last: a set is used again only when all three exist.
+                crossram_store::private::write(&key_path, set.key_pem.as_bytes())
+                    .map_err(io(&key_path))?;
+                std::fs::write(&leaf_path, &set.leaf_pem).map_err(io(&leaf_path))?;
+                std::fs::write(&ca_path, &set.ca_pem).map_err(io(&ca_path))?;
+            }
+            let served = setup(&TlsIdentity::Pem {
+                cert: leaf_path,
+                key: key_path,
             })?;
-            // The key first and the CA last: a set is used again only when all three exist.
-            write(&key_path, &set.key_pem, true)?;
-            write(&leaf_path, &set.leaf_pem, false)?;
-            write(&ca_path, &set.ca_pem, false)?;
-            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(set.key_der));
             Ok(TlsSetup {
-                config: server_config(vec![set.leaf_der], &key)?,
                 ca_certificate: Some(ca_path),
+                ..served
             })
         }
     }
