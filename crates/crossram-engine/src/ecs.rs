@@ -545,23 +545,18 @@ fn operating_system(image_id: &str) -> (String, &'static str) {
             .collect::<Vec<_>>()
             .join(".")
     };
-    let named = |name: &str, rest: &str| {
-        let v = version(rest.trim_start_matches('_'));
-        if v.is_empty() {
+    // `name`, followed by `detail` when there is one.
+    let join = |name: &str, detail: &str| {
+        if detail.is_empty() {
             name.to_owned()
         } else {
-            format!("{name} {v} 64 bit")
+            format!("{name} {detail}")
         }
     };
     if let Some(rest) = lower.strip_prefix("aliyun") {
         let v = version(rest.trim_start_matches('_'));
         let major = v.split('.').next().unwrap_or_default();
-        let name = if major.is_empty() {
-            "Alibaba Cloud Linux".to_owned()
-        } else {
-            format!("Alibaba Cloud Linux {major}")
-        };
-        return (name, "linux");
+        return (join("Alibaba Cloud Linux", major), "linux");
     }
     for (prefix, name) in [
         ("ubuntu", "Ubuntu"),
@@ -571,17 +566,18 @@ fn operating_system(image_id: &str) -> (String, &'static str) {
         ("anolisos", "Anolis OS"),
     ] {
         if let Some(rest) = lower.strip_prefix(prefix) {
-            return (named(name, rest), "linux");
+            let v = version(rest.trim_start_matches('_'));
+            let detail = if v.is_empty() {
+                v
+            } else {
+                format!("{v} 64 bit")
+            };
+            return (join(name, &detail), "linux");
         }
     }
     if let Some(rest) = lower.strip_prefix("win") {
         let year: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let name = if year.is_empty() {
-            "Windows Server".to_owned()
-        } else {
-            format!("Windows Server {year}")
-        };
-        return (name, "windows");
+        return (join("Windows Server", &year), "windows");
     }
     ("Linux".to_owned(), "linux")
 }

@@ -95,6 +95,14 @@ impl Ram<'_> {
     }
 }
 
+/// `IsTruncated` of a page of a List action, and the `Marker` of the next page when there is one.
+fn mark_truncation(answer: &mut Response, marker: Option<String>) {
+    answer.insert("IsTruncated".into(), Value::Bool(marker.is_some()));
+    if let Some(marker) = marker {
+        answer.insert("Marker".into(), Value::String(marker));
+    }
+}
+
 /// 404 `InvalidAction.NotFound`.
 pub(crate) fn unknown_action() -> ApiError {
     ApiError::new(
@@ -265,10 +273,7 @@ impl Ram<'_> {
     ) -> ApiResult {
         let (page, marker) = self.page(items, limit)?;
         let mut m = obj(wrapped(plural, singular, page));
-        m.insert("IsTruncated".into(), Value::Bool(marker.is_some()));
-        if let Some(marker) = marker {
-            m.insert("Marker".into(), Value::String(marker));
-        }
+        mark_truncation(&mut m, marker);
         Ok(m)
     }
 
@@ -1763,10 +1768,7 @@ impl Ram<'_> {
             .filter_map(|(_, e)| serde_json::to_value(e).ok())
             .collect();
         let mut m = obj(wrapped("Events", "Event", items));
-        m.insert("IsTruncated".into(), Value::Bool(marker.is_some()));
-        if let Some(marker) = marker {
-            m.insert("Marker".into(), Value::String(marker));
-        }
+        mark_truncation(&mut m, marker);
         Ok(m)
     }
 }
