@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use crossram_core::policy::{self, combine_assume_role, evaluate};
+use crossram_core::policy::{self, NearMiss, Unmet, combine_assume_role, evaluate, near_misses};
 use crossram_core::{
     Context, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request,
 };
@@ -145,9 +145,19 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
             (r.to_evaluation(), r.refused_by)
         } else {
-            let all: Vec<NamedPolicy<'_>> = identity.into_iter().chain(trust).collect();
+            let all: Vec<NamedPolicy<'_>> = identity.iter().chain(&trust).copied().collect();
             (evaluate(&request, &all), None)
         };
+    // For an implicit deny, the statements of the refusing side that came close, and why not.
+    let near = match (evaluation.decision, refused_by) {
+        (Decision::ImplicitDeny, Some(policy::Side::Caller)) => near_misses(&request, &identity),
+        (Decision::ImplicitDeny, Some(policy::Side::Trust)) => near_misses(&request, &trust),
+        (Decision::ImplicitDeny, None) => {
+            let all: Vec<NamedPolicy<'_>> = identity.iter().chain(&trust).copied().collect();
+            near_misses(&request, &all)
+        }
+        _ => Vec::new(),
+    };
     // Trust policies never let a root assume a role, whatever they say: say so, or the
     // ImplicitDeny would read as a Principal that does not match.
     let root_note = (matches!(principal, Some(Principal::Root { .. })) && has_trust).then_some(
@@ -157,6 +167,9 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     if !args.json {
         if let Some(note) = root_note {
             eprintln!("crossram policy simulate: note: {note}");
+        }
+        for n in &near {
+            eprintln!("crossram policy simulate: note: {n}");
         }
         return Ok(evaluation.decision.to_string());
     }
@@ -182,8 +195,36 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     {
         map.insert("refused_by".into(), Value::String(side.as_str().into()));
     }
+    if let (false, Value::Object(map)) = (near.is_empty(), &mut out) {
+        let near: Vec<Value> = near.iter().map(near_miss_json).collect();
+        map.insert("near_misses".into(), Value::Array(near));
+    }
     if let (Some(note), Value::Object(map)) = (root_note, &mut out) {
         map.insert("note".into(), Value::String(note.into()));
     }
     Ok(out.to_string())
+}
+
+/// One near miss as `--json` prints it: the statement, then each failed element with what
+/// failed (`Resource`, `Principal`, or a condition's operator and key and whether it was sent).
+fn near_miss_json(n: &NearMiss) -> Value {
+    let unmet: Vec<Value> = n
+        .unmet
+        .iter()
+        .map(|u| match u {
+            Unmet::Resource => json!({"element": "Resource"}),
+            Unmet::Principal => json!({"element": "Principal"}),
+            Unmet::Condition {
+                operator,
+                key,
+                sent,
+            } => json!({"element": "Condition", "operator": operator, "key": key, "sent": sent}),
+        })
+        .collect();
+    json!({
+        "policy": n.policy,
+        "statement": n.statement,
+        "unmet": unmet,
+        "explanation": n.to_string(),
+    })
 }

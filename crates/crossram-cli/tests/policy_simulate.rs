@@ -226,6 +226,74 @@ fn identity_and_trust_together_decide_like_assume_role() {
 }
 
 #[test]
+fn an_implicit_deny_names_the_statement_that_came_close_and_what_failed() {
+    let trust = data("trust-external-id.json");
+    let args = |principal: &'static str, context: &'static str, json: bool| {
+        let mut a = vec![
+            "--policy",
+            trust.as_str(),
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            ROLE,
+            "--principal",
+            principal,
+        ];
+        if !context.is_empty() {
+            a.extend(["--context", context]);
+        }
+        if json {
+            a.push("--json");
+        }
+        simulate(&a)
+    };
+    let unmet = |o: &Output| {
+        let v = json(o);
+        assert_eq!(v["decision"], "ImplicitDeny", "{v}");
+        let near = v["near_misses"].as_array().unwrap().clone();
+        assert_eq!(near.len(), 1, "{v}");
+        assert_eq!(near[0]["policy"], trust.as_str());
+        assert_eq!(near[0]["statement"], 0);
+        near[0]["unmet"].clone()
+    };
+    assert_eq!(
+        unmet(&args(ALICE, "", true)),
+        serde_json::json!([{"element": "Condition", "operator": "StringEquals",
+            "key": "sts:ExternalId", "sent": false}])
+    );
+    assert_eq!(
+        unmet(&args(ALICE, "sts:ExternalId=abc-124", true)),
+        serde_json::json!([{"element": "Condition", "operator": "StringEquals",
+            "key": "sts:ExternalId", "sent": true}])
+    );
+    assert_eq!(
+        unmet(&args(
+            "acs:ram::99999999:user/Eve",
+            "sts:ExternalId=abc-123",
+            true
+        )),
+        serde_json::json!([{"element": "Principal"}])
+    );
+    // Allowed: nothing to explain.
+    let allowed = json(&args(ALICE, "sts:ExternalId=abc-123", true));
+    assert_eq!(allowed["decision"], "Allow");
+    assert!(allowed.get("near_misses").is_none(), "{allowed}");
+    // Without --json the decision alone is on stdout (what scripts read) and the explanation
+    // goes to stderr.
+    let text = args(ALICE, "", false);
+    assert_eq!(stdout(&text).trim(), "ImplicitDeny");
+    assert!(
+        stderr(&text).contains(&format!(
+            "note: {trust}#0 would allow it, but the request carries no sts:ExternalId for its \
+             StringEquals condition"
+        )),
+        "{}",
+        stderr(&text)
+    );
+    assert!(stderr(&args(ALICE, "sts:ExternalId=abc-123", false)).is_empty());
+}
+
+#[test]
 fn malformed_policy_exits_2_naming_file_statement_and_element() {
     let bad = data("bad-effect.json");
     let o = simulate(&[

@@ -51,7 +51,8 @@ mod print;
 
 pub use context::Context;
 pub use eval::{
-    AssumeRoleEvaluation, Side, authorize, authorize_assume_role, combine_assume_role, evaluate,
+    AssumeRoleEvaluation, NearMiss, Side, Unmet, authorize, authorize_assume_role,
+    combine_assume_role, evaluate, near_misses,
 };
 pub use parse::PolicyError;
 

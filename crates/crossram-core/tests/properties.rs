@@ -1,6 +1,8 @@
 //! Property tests of the policy engine: parsing never panics, printing round-trips, an
-//! explicit Deny always wins, statement order never matters, and the indexed evaluator agrees
-//! with a brute-force reading of spec §5.5 (each statement judged on its own).
+//! explicit Deny always wins, statement order never matters, the indexed evaluator agrees
+//! with a brute-force reading of spec §5.5 (each statement judged on its own), and the near
+//! misses that explain an implicit deny are exactly the Allow statements that name the action
+//! but fail, each with the elements that fail.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,7 +11,7 @@
     reason = "test code: a failed unwrap is a failed assertion"
 )]
 
-use crossram_core::policy::evaluate;
+use crossram_core::policy::{Unmet, evaluate, near_misses};
 use crossram_core::{
     AccountId, Context, Decision, Effect, NamedPolicy, PolicyDocument, PolicyKind, Principal,
     Request,
@@ -280,6 +282,63 @@ proptest! {
         } else {
             prop_assert_eq!(out.decision, Decision::ImplicitDeny);
             prop_assert!(got.is_empty());
+        }
+    }
+
+    #[test]
+    fn near_misses_are_the_allows_that_name_the_action_and_fail(
+        v in document(),
+        action in pick(REQ_ACTIONS),
+        resource in pick(REQ_RESOURCES),
+        ctx in context(),
+    ) {
+        let doc = parse(&v);
+        let stmts = v["Statement"].as_array().unwrap();
+        // Each statement judged alone, with its Resource or its Condition taken out.
+        let alone = |s: &Value, keep_resource: bool, keep_condition: bool| {
+            let mut s = s.clone();
+            if !keep_resource {
+                s["Resource"] = json!("*");
+            }
+            if !keep_condition {
+                s.as_object_mut().unwrap().remove("Condition");
+            }
+            decide(&parse(&json!({"Version": "1", "Statement": [s]})), action, resource, &ctx)
+        };
+        let mut expected = Vec::new();
+        for (i, s) in stmts.iter().enumerate() {
+            let names_action = alone(s, false, false) == Decision::Allow;
+            if s["Effect"] == "Allow" && names_action && alone(s, true, true) != Decision::Allow {
+                expected.push((i, alone(s, true, false) != Decision::Allow,
+                    alone(s, false, true) != Decision::Allow));
+            }
+        }
+        let req = Request { action, resource, principal: None, context: &ctx };
+        let near = near_misses(&req, &[NamedPolicy { name: "p", document: &doc }]);
+        let got: Vec<(usize, bool, bool)> = near
+            .iter()
+            .map(|n| (
+                n.statement,
+                n.unmet.contains(&Unmet::Resource),
+                n.unmet.iter().any(|u| matches!(u, Unmet::Condition { .. })),
+            ))
+            .collect();
+        prop_assert_eq!(got, expected);
+        for n in &near {
+            prop_assert_eq!(&n.policy, "p");
+            for u in &n.unmet {
+                if let Unmet::Condition { key, sent, .. } = u {
+                    prop_assert_eq!(*sent, ctx.contains(key));
+                }
+            }
+        }
+        // An implicit deny is explained by every Allow that names the action.
+        if decide(&doc, action, resource, &ctx) == Decision::ImplicitDeny {
+            let naming = stmts
+                .iter()
+                .filter(|s| s["Effect"] == "Allow" && alone(s, false, false) == Decision::Allow)
+                .count();
+            prop_assert_eq!(near.len(), naming);
         }
     }
 

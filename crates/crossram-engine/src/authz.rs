@@ -12,7 +12,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crossram_core::policy::{
-    self, Context, Decision, Evaluation, NamedPolicy, PolicyDocument, Request,
+    self, Context, Decision, Evaluation, NamedPolicy, NearMiss, PolicyDocument, Request,
 };
 use crossram_core::{AccessDeniedDetail, ApiError};
 
@@ -212,14 +212,35 @@ pub(crate) fn check(
                 Caller::RoleSession(_) => "the role's policies",
                 _ => "the caller's policies",
             };
-            return Err(denied(caller, action, resource, &eval, style, None, scope));
+            // What the refusing policies were short of, for an implicit deny.
+            let near = match (eval.decision, session) {
+                (Decision::ExplicitDeny, _) => Vec::new(),
+                (_, Some(s)) if scope == "the session policy" => {
+                    policy::near_misses(&request, std::slice::from_ref(&s))
+                }
+                _ => policy::near_misses(&request, &named),
+            };
+            let refused = Refused { scope, near };
+            return Err(denied(
+                caller, action, resource, &eval, style, None, &refused,
+            ));
         }
     }
     Ok(())
 }
 
-/// The error for a refused request, with `AccessDeniedDetail` naming what decided: `scope`
-/// says whose policies were asked (the caller's, the role's, a trust policy).
+/// Whose policies refused a request, and for an implicit deny the statements that came close.
+pub(crate) struct Refused<'a> {
+    /// Whose policies were asked: the caller's, the role's, the session policy, a trust policy.
+    pub(crate) scope: &'a str,
+    /// The Allow statements of those policies that name the action but did not apply.
+    pub(crate) near: Vec<NearMiss>,
+}
+
+/// The error for a refused request, with `AccessDeniedDetail` naming what decided: whose
+/// policies, the denying statements of an explicit deny, and for an implicit deny the
+/// statements that would have allowed the request and what each was short of (never the
+/// policy's values: the caller may be reading about another account's trust policy).
 pub(crate) fn denied(
     caller: &Caller,
     action: &str,
@@ -227,8 +248,9 @@ pub(crate) fn denied(
     eval: &Evaluation,
     style: DenyStyle,
     message: Option<&str>,
-    scope: &str,
+    refused: &Refused<'_>,
 ) -> ApiError {
+    let scope = refused.scope;
     let deciding: Vec<String> = eval
         .matched
         .iter()
@@ -239,7 +261,14 @@ pub(crate) fn denied(
             "ExplicitDeny",
             format!("{scope}: explicit Deny in {}", deciding.join(", ")),
         ),
-        _ => ("ImplicitDeny", format!("{scope}: no statement allows it")),
+        _ => {
+            let mut why = format!("{scope}: no statement allows it");
+            for near in &refused.near {
+                why.push_str("; ");
+                why.push_str(&near.to_string());
+            }
+            ("ImplicitDeny", why)
+        }
     };
     let detail = AccessDeniedDetail {
         auth_action: action.to_owned(),

@@ -12,7 +12,7 @@ use crossram_core::policy::{self, Decision, NamedPolicy, PolicyDocument, PolicyK
 
 use crate::answer::{Answer, JsonWriter};
 use crate::api::{ApiRequest, ApiResult, Caller, RequestContext, RoleSession};
-use crate::authz::{self, DenyStyle};
+use crate::authz::{self, DenyStyle, Refused};
 use crate::engine::{Engine, dead_session, format_timestamp};
 use crate::env::ALNUM;
 use crate::params::{integer, optional, required};
@@ -185,10 +185,22 @@ pub(crate) fn assume_role(
     let eval = policy::authorize_assume_role(&request, &named, caller_session_named, trust);
     if eval.decision != Decision::Allow {
         let trust_scope = format!("the trust policy of role {role_name}");
-        let (side, message, scope) = if eval.caller.decision != Decision::Allow {
-            (&eval.caller, IDENTITY_DENIED, "the caller's own policies")
+        let (side, message, refused) = if eval.caller.decision != Decision::Allow {
+            let own: Vec<NamedPolicy<'_>> =
+                named.iter().copied().chain(caller_session_named).collect();
+            let near = match eval.caller.decision {
+                Decision::ImplicitDeny => policy::near_misses(&request, &own),
+                _ => Vec::new(),
+            };
+            let scope = "the caller's own policies";
+            (&eval.caller, IDENTITY_DENIED, Refused { scope, near })
         } else {
-            (&eval.trust, TRUST_DENIED, trust_scope.as_str())
+            let near = match eval.trust.decision {
+                Decision::ImplicitDeny => policy::near_misses(&request, &[trust]),
+                _ => Vec::new(),
+            };
+            let scope = trust_scope.as_str();
+            (&eval.trust, TRUST_DENIED, Refused { scope, near })
         };
         return Err(authz::denied(
             caller,
@@ -197,7 +209,7 @@ pub(crate) fn assume_role(
             side,
             DenyStyle::Ram,
             Some(message),
-            scope,
+            &refused,
         ));
     }
 

@@ -809,23 +809,25 @@ async fn external_id_and_named_user_trust() {
     .await;
     let bob = caller(&w, &bob_key, None);
     let arn = "acs:ram::11223344:role/bob-only";
+    // The denial says which element of the trust policy failed, never what it expects.
+    let refused = async |who: &Caller, params: &[(&str, &str)]| {
+        let err = call(&w, who, Product::Sts, "AssumeRole", params)
+            .await
+            .unwrap_err()
+            .unwrap_err();
+        assert_eq!(err.code(), "NoPermission");
+        let why = err.denial().unwrap().policy_type.clone();
+        assert!(!why.contains("abc-123"), "{why}");
+        why
+    };
     assert_eq!(
-        code(
-            &w,
-            &bob,
-            Product::Sts,
-            "AssumeRole",
-            &[("RoleArn", arn), ("RoleSessionName", "bob")]
-        )
-        .await,
-        "NoPermission"
+        refused(&bob, &[("RoleArn", arn), ("RoleSessionName", "bob")]).await,
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
+         it, but the request carries no sts:ExternalId for its StringEquals condition"
     );
     assert_eq!(
-        code(
-            &w,
+        refused(
             &bob,
-            Product::Sts,
-            "AssumeRole",
             &[
                 ("RoleArn", arn),
                 ("RoleSessionName", "bob"),
@@ -833,7 +835,8 @@ async fn external_id_and_named_user_trust() {
             ]
         )
         .await,
-        "NoPermission"
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
+         it, but the request's sts:ExternalId does not satisfy its StringEquals condition"
     );
     ok(
         &w,
@@ -858,11 +861,8 @@ async fn external_id_and_named_user_trust() {
     .await;
     let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
     assert_eq!(
-        code(
-            &w,
+        refused(
             &alice,
-            Product::Sts,
-            "AssumeRole",
             &[
                 ("RoleArn", arn),
                 ("RoleSessionName", "alice"),
@@ -870,7 +870,8 @@ async fn external_id_and_named_user_trust() {
             ]
         )
         .await,
-        "NoPermission"
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
+         it, but its Principal does not trust the caller"
     );
 }
 

@@ -340,6 +340,18 @@ impl ConditionBlock {
     pub(crate) fn matches(&self, context: &Context) -> bool {
         self.entries.iter().all(|e| e.matches(self.op, context))
     }
+
+    /// The keys of the block that do not hold for `context`, as written in the policy, each
+    /// with whether the request carries the key at all.
+    pub(crate) fn unmet<'b>(
+        &'b self,
+        context: &'b Context,
+    ) -> impl Iterator<Item = (&'b str, bool)> + 'b {
+        self.entries
+            .iter()
+            .filter(move |e| !e.matches(self.op, context))
+            .map(move |e| (e.key.as_str(), context.contains(&e.key)))
+    }
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {

@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 
+use std::fmt;
+
 use super::{
     Decision, Effect, Evaluation, Matched, NamedPolicy, PolicyDocument, Request, Statement, Trusted,
 };
@@ -70,6 +72,144 @@ fn statement_matches(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'
         Some(blocks) => blocks.iter().all(|b| b.matches(request.context)),
         None => true,
     }
+}
+
+/// Why a statement that names the request's action did not apply to it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Unmet {
+    /// No `Resource` pattern matches the request's resource.
+    Resource,
+    /// The `Principal` element does not trust the caller.
+    Principal,
+    /// A condition key does not hold.
+    Condition {
+        /// The operator, e.g. `StringEquals`.
+        operator: &'static str,
+        /// The key as the policy writes it, e.g. `sts:ExternalId`.
+        key: String,
+        /// Whether the request carried the key at all: a key that was not sent fails every
+        /// positive operator, which is the usual cause (a missing `ExternalId`).
+        sent: bool,
+    },
+}
+
+impl fmt::Display for Unmet {
+    /// Says what failed and never what the policy expects: a caller may read this about a
+    /// policy of another account (a trust policy), whose values are not the caller's to see.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Resource => f.write_str("its Resource does not match the resource"),
+            Self::Principal => f.write_str("its Principal does not trust the caller"),
+            Self::Condition {
+                operator,
+                key,
+                sent: false,
+            } => write!(
+                f,
+                "the request carries no {key} for its {operator} condition"
+            ),
+            Self::Condition {
+                operator,
+                key,
+                sent: true,
+            } => write!(
+                f,
+                "the request's {key} does not satisfy its {operator} condition"
+            ),
+        }
+    }
+}
+
+/// An Allow statement that names the request's action but did not apply to it, with every
+/// element that failed: what an [`Decision::ImplicitDeny`] was short of.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NearMiss {
+    /// The [`NamedPolicy::name`] of its policy.
+    pub policy: String,
+    /// Its 0-based index in the `Statement` array.
+    pub statement: usize,
+    /// The elements that failed, in the order Resource, Principal, then the conditions as
+    /// written.
+    pub unmet: Vec<Unmet>,
+}
+
+impl fmt::Display for NearMiss {
+    /// `trust policy#0 would allow it, but the request's sts:ExternalId does not satisfy its
+    /// StringEquals condition`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{} would allow it, but ", self.policy, self.statement)?;
+        for (i, u) in self.unmet.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; and ")?;
+            }
+            write!(f, "{u}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every element of `s` that fails for `request` (empty when the statement applies).
+fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<Unmet> {
+    let mut out = Vec::new();
+    if let Some(r) = &s.resources
+        && !r.items.iter().any(|p| p.matches(request.resource))
+    {
+        out.push(Unmet::Resource);
+    }
+    if let Some(p) = &s.principal {
+        let trusted = match mode {
+            PrincipalMode::Ignore => true,
+            PrincipalMode::Match(who) => p.trusted.iter().any(|t| t.trusts(who)),
+            PrincipalMode::Nobody => false,
+        };
+        if !trusted {
+            out.push(Unmet::Principal);
+        }
+    }
+    for block in s.condition.iter().flatten() {
+        for (key, sent) in block.unmet(request.context) {
+            out.push(Unmet::Condition {
+                operator: block.op.name(),
+                key: key.to_owned(),
+                sent,
+            });
+        }
+    }
+    out
+}
+
+/// The Allow statements of `policies` that name the request's action but do not apply to it,
+/// in policy then statement order, each with the elements that failed. Principals are compared
+/// as [`evaluate`] compares them. This explains an [`Decision::ImplicitDeny`] ("the statement
+/// that would have allowed it wants an `sts:ExternalId`"); it walks every candidate statement
+/// again, so callers ask for it on the denial path only.
+pub fn near_misses(request: &Request<'_>, policies: &[NamedPolicy<'_>]) -> Vec<NearMiss> {
+    let mode = match request.principal {
+        Some(p) => PrincipalMode::Match(p),
+        None => PrincipalMode::Ignore,
+    };
+    let mut out = Vec::new();
+    for policy in policies {
+        let doc = policy.document;
+        for i in candidates(doc, request.action) {
+            let Some(s) = doc.statements.get(i) else {
+                continue;
+            };
+            let action_hit = s.actions.items.iter().any(|a| a.matches(request.action));
+            if s.effect != Effect::Allow || action_hit == s.not_action {
+                continue;
+            }
+            let unmet = unmet(s, request, mode);
+            if !unmet.is_empty() {
+                out.push(NearMiss {
+                    policy: policy.name.to_owned(),
+                    statement: i,
+                    unmet,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Compares a lower-case index key with a request's service prefix, ignoring ASCII case.
@@ -300,4 +440,105 @@ pub fn authorize_assume_role(
     };
     let trust = evaluate_with(request, std::slice::from_ref(&trust), mode);
     combine_assume_role(caller, trust)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Context, PolicyKind};
+
+    fn trust() -> PolicyDocument {
+        PolicyDocument::parse(
+            r#"{"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"RAM": ["acs:ram::12345678:root"]},
+                 "Condition": {"StringEquals": {"sts:ExternalId": "abc-123"}}},
+                {"Effect": "Allow", "Action": "ecs:*", "Principal": {"RAM": ["*"]}}]}"#,
+            PolicyKind::Trust,
+        )
+        .unwrap()
+    }
+
+    fn near(account: &str, context: &Context) -> Vec<String> {
+        let doc = trust();
+        let who = Principal::User {
+            account: crate::AccountId::parse(account).unwrap(),
+            user_name: "Alice".into(),
+            user_id: "1".into(),
+        };
+        let request = Request {
+            action: "sts:AssumeRole",
+            resource: "acs:ram::11223344:role/ecs-admin",
+            principal: Some(&who),
+            context,
+        };
+        let trust = [NamedPolicy {
+            name: "trust policy",
+            document: &doc,
+        }];
+        assert_eq!(evaluate(&request, &trust).decision, Decision::ImplicitDeny);
+        near_misses(&request, &trust)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_and_a_wrong_external_id_read_differently() {
+        // Statement 1 names another service: not a near miss of sts:AssumeRole.
+        assert_eq!(
+            near("12345678", &Context::new()),
+            [
+                "trust policy#0 would allow it, but the request carries no sts:ExternalId for its \
+              StringEquals condition"
+            ]
+        );
+        assert_eq!(
+            near(
+                "12345678",
+                &Context::new().with("sts:ExternalId", "abc-124")
+            ),
+            [
+                "trust policy#0 would allow it, but the request's sts:ExternalId does not satisfy \
+              its StringEquals condition"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_failing_element_is_named_and_no_policy_value_is() {
+        let got = near("99999999", &Context::new().with("sts:ExternalId", "nope"));
+        assert_eq!(
+            got,
+            [
+                "trust policy#0 would allow it, but its Principal does not trust the caller; and \
+              the request's sts:ExternalId does not satisfy its StringEquals condition"
+            ]
+        );
+        // The trusted account and the expected ExternalId belong to the role's owner.
+        assert!(!got[0].contains("abc-123") && !got[0].contains("12345678"));
+    }
+
+    #[test]
+    fn an_allowed_request_has_no_near_miss_from_the_statement_that_allowed_it() {
+        let doc = trust();
+        let who = Principal::User {
+            account: crate::AccountId::parse("12345678").unwrap(),
+            user_name: "Alice".into(),
+            user_id: "1".into(),
+        };
+        let context = Context::new().with("sts:ExternalId", "abc-123");
+        let request = Request {
+            action: "sts:AssumeRole",
+            resource: "acs:ram::11223344:role/ecs-admin",
+            principal: Some(&who),
+            context: &context,
+        };
+        let trust = [NamedPolicy {
+            name: "t",
+            document: &doc,
+        }];
+        assert_eq!(evaluate(&request, &trust).decision, Decision::Allow);
+        assert!(near_misses(&request, &trust).is_empty());
+    }
 }
