@@ -149,7 +149,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
             runner::run_until(&playbook, target.as_ref(), &mut PlanToStderr, &stop).await
         }
         _ => {
-            let mut table = TableObserver::new(stdout.lock());
+            let mut table = TableObserver::for_playbook(stdout.lock(), &playbook);
             table.header(&playbook.name, &target.describe());
             runner::run_until(&playbook, target.as_ref(), &mut table, &stop).await
         }

@@ -6,26 +6,77 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use crate::playbook::Playbook;
 use crate::runner::{Observer, RunReport, StepResult};
+
+/// Column widths of the table: at least the defaults, wider where a playbook needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Widths {
+    actor: usize,
+    action: usize,
+    expected: usize,
+    got: usize,
+}
+
+impl Default for Widths {
+    fn default() -> Self {
+        Self {
+            actor: 14,
+            action: 31,
+            expected: 28,
+            got: 28,
+        }
+    }
+}
 
 /// Prints each step as it completes, and the summary at the end.
 #[derive(Debug)]
 pub struct TableObserver<W: Write> {
     out: W,
+    widths: Widths,
 }
 
 impl<W: Write> TableObserver<W> {
-    /// A table written to `out`.
+    /// A table written to `out`, with the default column widths.
     pub fn new(out: W) -> Self {
-        Self { out }
+        Self {
+            out,
+            widths: Widths::default(),
+        }
+    }
+
+    /// A table whose columns are wide enough for every actor, action and expectation of
+    /// `playbook` (steps print as they complete, so the widths are fixed before the first).
+    /// The `got` column is as wide as `expected`: a passing step got what it expected.
+    pub fn for_playbook(out: W, playbook: &Playbook) -> Self {
+        let mut w = Widths::default();
+        let steps = playbook
+            .setup
+            .iter()
+            .chain(&playbook.step)
+            .chain(&playbook.cleanup);
+        for step in steps {
+            let step = step.get_ref();
+            w.actor = w.actor.max(step.actor.as_deref().map_or(1, str::len));
+            w.action = w.action.max(step.action().len());
+            w.expected = w.expected.max(step.expect.describe().len());
+        }
+        w.got = w.got.max(w.expected);
+        Self { out, widths: w }
     }
 
     /// Prints the header.
     pub fn header(&mut self, playbook: &str, target: &str) {
         let _ = writeln!(self.out, "playbook {playbook} on {target}");
+        let Widths {
+            actor,
+            action,
+            expected,
+            got,
+        } = self.widths;
         let _ = writeln!(
             self.out,
-            "{:<4} {:<14} {:<31} {:<28} {:<28} {:>6}  step",
+            "{:<4} {:<actor$} {:<action$} {:<expected$} {:<got$} {:>6}  step",
             "", "actor", "action", "expected", "got", "ms"
         );
     }
@@ -68,9 +119,15 @@ impl<W: Write> Observer for TableObserver<W> {
 
     fn step(&mut self, r: &StepResult) {
         let mark = if r.passed { "ok" } else { "FAIL" };
+        let Widths {
+            actor,
+            action,
+            expected,
+            got,
+        } = self.widths;
         let _ = writeln!(
             self.out,
-            "{mark:<4} {:<14} {:<31} {:<28} {:<28} {:>6}  {}",
+            "{mark:<4} {:<actor$} {:<action$} {:<expected$} {:<got$} {:>6}  {}",
             r.actor, r.action, r.expected, r.outcome, r.milliseconds, r.name
         );
         if let Some(by) = &r.decided_by {
@@ -198,6 +255,50 @@ mod tests {
                     line: 9,
                 },
             ],
+        }
+    }
+
+    #[test]
+    fn table_columns_stay_aligned_when_a_playbook_has_long_cells() {
+        let toml = r#"
+name = "wide"
+[actors]
+a-very-long-actor-name = { kind = "root", account = "a" }
+[[step]]
+name = "long"
+actor = "a-very-long-actor-name"
+call = "ram:DeleteRole"
+params = { RoleName = "r" }
+expect = { error = "DeleteConflict.Role.Policy.SomethingLonger" }
+"#;
+        let playbook = Playbook::parse("wide.toml", toml).unwrap();
+        let mut out = Vec::new();
+        let mut table = TableObserver::for_playbook(&mut out, &playbook);
+        table.header("wide", "in-process");
+        let long = "DeleteConflict.Role.Policy.SomethingLonger";
+        table.step(&StepResult {
+            phase: Phase::Step,
+            name: "long".into(),
+            actor: "a-very-long-actor-name".into(),
+            action: "ram:DeleteRole".into(),
+            expected: long.into(),
+            outcome: long.into(),
+            passed: true,
+            milliseconds: 1,
+            detail: None,
+            decided_by: None,
+            line: 6,
+        });
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        // Every column starts where its header does.
+        for (header, cell) in [
+            ("action", "ram:DeleteRole"),
+            ("got", long),
+            ("step", "long"),
+        ] {
+            let column = lines[0].find(header).unwrap();
+            assert_eq!(lines[1].rfind(cell), Some(column), "{text}");
         }
     }
 
