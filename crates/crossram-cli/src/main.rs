@@ -1,11 +1,13 @@
 //! The `crossram` command: one binary, one clap subcommand per job (`run`, `serve`, `call`,
-//! `load`, `policy simulate`), each in its own module.
+//! `access`, `load`, `policy simulate`), each in its own module.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod access;
 mod call;
+mod client_args;
 mod load;
 mod log_line;
 mod log_sink;
@@ -49,6 +51,9 @@ enum Command {
     /// Make one signed call (RAM, STS or ECS) to the emulator or the real cloud and print the
     /// answer.
     Call(call::CallArgs),
+    /// Who can reach an account: every role's trusted principals and conditions, the policies
+    /// it grants, and the other accounts that can assume a role of it.
+    Access(access::AccessArgs),
     /// Load-test an emulator: signed requests over keep-alive connections, throughput and
     /// latency percentiles.
     Load(load::LoadArgs),
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Call(args) => call::run(args),
+        Command::Access(args) => access::run(args),
         Command::Load(args) => load::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Run(args) => run::run(args),

@@ -10,57 +10,14 @@
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 mod common;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        common::stop(&mut self.0);
-    }
-}
-
-/// A world file with known keys, `NAME.toml` (a file per test: tests run at the same time).
-fn world_file(name: &str) -> PathBuf {
-    let world = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.toml"));
-    std::fs::write(
-        &world,
-        "[[account]]\nid = \"11223344\"\nalias = \"company-a\"\naccess_key_id = \"LTAIcalltestA000000001\"\naccess_key_secret = \"call-test-secret-of-account-a\"\n\n\
-         [[account]]\nid = \"12345678\"\nalias = \"company-b\"\naccess_key_id = \"LTAIcalltestB000000001\"\naccess_key_secret = \"call-test-secret-of-account-b\"\n",
-    )
-    .unwrap();
-    world
-}
-
-/// `crossram serve --addr 127.0.0.1:0 EXTRA --world WORLD`, and its stdout.
-fn spawn_serve(extra: &[&str], world: &Path) -> (Server, std::process::ChildStdout) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .arg("--world")
-        .arg(world)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    (Server(child), stdout)
-}
-
-/// A server started on [`world_file`]: (guard, URL, world file).
-fn serve() -> (Server, String, PathBuf) {
-    let world = world_file("call-world");
-    let (server, stdout) = spawn_serve(&[], &world);
-    let url = std::io::BufReader::new(stdout)
-        .lines()
-        .map(Result::unwrap)
-        .find_map(|line| line.trim().strip_prefix("listening on ").map(str::to_owned))
-        .expect("serve printed no address");
-    (server, url, world)
+fn serve() -> (common::Server, String, PathBuf) {
+    common::serve_world("call-world")
 }
 
 /// Runs `crossram call ARGS` with no credentials in the environment but `env`.
@@ -173,9 +130,9 @@ fn calls_with_keys_from_a_world_file_or_the_environment() {
 
 #[test]
 fn trusts_the_emulators_self_signed_ca_with_ca_cert() {
-    let world = world_file("call-world-tls");
+    let world = common::world_file("call-world-tls");
     let (_server, stdout) =
-        spawn_serve(&["--tls-addr", "127.0.0.1:0", "--tls-self-signed"], &world);
+        common::spawn_serve(&["--tls-addr", "127.0.0.1:0", "--tls-self-signed"], &world);
     let (mut ca, mut https) = (None, None);
     for line in std::io::BufReader::new(stdout).lines().map(Result::unwrap) {
         if let Some(path) = line.strip_prefix("ca certificate: ") {

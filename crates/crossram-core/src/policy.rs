@@ -48,6 +48,7 @@ pub(crate) mod glob;
 mod json;
 mod parse;
 mod print;
+mod review;
 
 pub use context::Context;
 pub use eval::{
@@ -55,6 +56,7 @@ pub use eval::{
     combine_assume_role, evaluate, near_misses,
 };
 pub use parse::PolicyError;
+pub use review::{ConditionKey, Grant};
 
 use condition::ConditionBlock;
 
@@ -297,9 +299,9 @@ impl PrincipalKey {
     }
 }
 
-/// One compiled trusted entity.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Trusted {
+/// Whom a trust policy's `Principal` element trusts, one entry as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Trusted {
     /// `"RAM": "*"`: every RAM user and role session of every account.
     AnyRam,
     /// `acs:ram::<uid>:root`: every RAM user and role session of the account (not its root).

@@ -1,0 +1,328 @@
+//! `crossram access`: who can reach an account. Reads every RAM role of the account whose keys
+//! it is given (on the emulator or the real cloud alike) and prints, for each, whom its trust
+//! policy lets assume it and on which conditions, whom it refuses, and the policies it grants;
+//! then the other accounts that can reach this one, and the roles any identity of any account
+//! may assume. What an auditor asks of an account that lends roles to others.
+//!
+//! It needs `ram:ListRoles`, `ram:GetRole` and `ram:ListPoliciesForRole` (a RAM user with
+//! `AliyunRAMReadOnlyAccess` will do) and `sts:GetCallerIdentity`.
+//!
+//! Exit status: 0 when the account was read; 1 when the service refused a call or could not be
+//! reached; 2 for unusable input.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::Args;
+use crossram_client::Client;
+use crossram_client::api::ram::{PageRequest, RoleNameRequest};
+use crossram_core::policy::{Grant, Trusted};
+use crossram_core::{Effect, PolicyDocument, PolicyKind};
+use serde_json::{Value, json};
+
+use crate::client_args::ClientArgs;
+
+/// `crossram access`.
+#[derive(Debug, Args)]
+pub(crate) struct AccessArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One role as read.
+struct RoleAccess {
+    name: String,
+    arn: String,
+    /// The trust policy's statements that name `sts:AssumeRole`; `Err` when the document could
+    /// not be read (the text of the error).
+    grants: Result<Vec<Grant>, String>,
+    /// `(type, name)` of each attached policy.
+    policies: Vec<(String, String)>,
+}
+
+/// What `crossram access` found.
+struct Report {
+    account: String,
+    roles: Vec<RoleAccess>,
+}
+
+pub(crate) fn run(args: AccessArgs) -> ExitCode {
+    let client = match args.client.client("access") {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("crossram access: {}", crate::error_chain(&e));
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crossram access: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(read(&client)) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", to_json(&report));
+            } else {
+                print!("{}", to_text(&report));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("crossram access: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the account: its id, every role (all pages), each role's trust policy and attached
+/// policies.
+async fn read(client: &Client) -> Result<Report, crossram_client::Error> {
+    let me = client.sts().get_caller_identity().await?;
+    let mut listed = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = client
+            .ram()
+            .list_roles(PageRequest {
+                marker: marker.take(),
+                max_items: Some(1000),
+            })
+            .await?;
+        listed.extend(page.roles);
+        match page.marker {
+            Some(m) if page.is_truncated && !m.is_empty() => marker = Some(m),
+            _ => break,
+        }
+    }
+    let mut roles = Vec::with_capacity(listed.len());
+    for role in listed {
+        let by_name = || RoleNameRequest {
+            role_name: role.role_name.clone(),
+        };
+        // List answers leave the trust policy out.
+        let full = client.ram().get_role(by_name()).await?.role;
+        let grants = full
+            .assume_role_policy_document
+            .as_deref()
+            .ok_or_else(|| "GetRole answered no AssumeRolePolicyDocument".to_owned())
+            .and_then(|text| {
+                PolicyDocument::parse(text, PolicyKind::Trust).map_err(|e| e.to_string())
+            })
+            .map(|doc| doc.grants("sts:AssumeRole"));
+        let policies = client
+            .ram()
+            .list_policies_for_role(by_name())
+            .await?
+            .policies
+            .into_iter()
+            .map(|p| (p.policy_type, p.policy_name))
+            .collect();
+        roles.push(RoleAccess {
+            name: role.role_name,
+            arn: role.arn,
+            grants,
+            policies,
+        });
+    }
+    Ok(Report {
+        account: me.account_id,
+        roles,
+    })
+}
+
+/// Who an entry admits, as a reader of this account sees it.
+fn reach(t: &Trusted, account: &str) -> &'static str {
+    match t {
+        Trusted::AnyRam => "any RAM identity of any account",
+        Trusted::Service(_) => "a cloud service",
+        Trusted::Federated => "an identity provider",
+        _ if t.account() == Some(account) => "this account",
+        _ => "another account",
+    }
+}
+
+/// A role another account can assume, with the conditions of the statement that lets it.
+struct Reachable<'r> {
+    role: &'r str,
+    conditions: Vec<String>,
+}
+
+/// The other accounts whose identities some role admits (by an Allow entry), each with those
+/// roles, and the roles that admit any RAM identity of any account.
+fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<&str>) {
+    let mut others: BTreeMap<&str, Vec<Reachable<'_>>> = BTreeMap::new();
+    let mut open = Vec::new();
+    for role in &report.roles {
+        let Ok(grants) = &role.grants else { continue };
+        for grant in grants.iter().filter(|g| g.effect == Effect::Allow) {
+            for t in &grant.principals {
+                match t.account() {
+                    Some(a) if a != report.account => {
+                        let roles = others.entry(a).or_default();
+                        if !roles.iter().any(|r| r.role == role.name) {
+                            roles.push(Reachable {
+                                role: &role.name,
+                                conditions: grant
+                                    .conditions
+                                    .iter()
+                                    .map(ToString::to_string)
+                                    .collect(),
+                            });
+                        }
+                    }
+                    _ if *t == Trusted::AnyRam && !open.contains(&role.name.as_str()) => {
+                        open.push(&role.name);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    (others, open)
+}
+
+fn to_text(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "account {}: {} role{}",
+        report.account,
+        report.roles.len(),
+        if report.roles.len() == 1 { "" } else { "s" }
+    );
+    for role in &report.roles {
+        let _ = writeln!(out, "\nrole {} ({})", role.name, role.arn);
+        match &role.grants {
+            Err(e) => {
+                let _ = writeln!(out, "  trust policy unreadable: {e}");
+            }
+            Ok(grants) if !grants.iter().any(|g| g.effect == Effect::Allow) => {
+                let _ = writeln!(out, "  may be assumed by  nobody");
+            }
+            Ok(_) => {}
+        }
+        for grant in role.grants.iter().flatten() {
+            let verb = match grant.effect {
+                Effect::Allow => "may be assumed by",
+                Effect::Deny => "refused to       ",
+            };
+            let when = if grant.conditions.is_empty() {
+                String::new()
+            } else {
+                let keys: Vec<String> = grant.conditions.iter().map(ToString::to_string).collect();
+                format!("  when {}", keys.join(", "))
+            };
+            for t in &grant.principals {
+                let _ = writeln!(
+                    out,
+                    "  {verb}  {t}  ({}, statement {}){when}",
+                    reach(t, &report.account),
+                    grant.statement
+                );
+            }
+        }
+        if role.policies.is_empty() {
+            let _ = writeln!(out, "  grants             no policy");
+        }
+        for (kind, name) in &role.policies {
+            let _ = writeln!(out, "  grants             {name} ({kind})");
+        }
+    }
+    let (others, open) = exposure(report);
+    let _ = writeln!(out);
+    if others.is_empty() {
+        let _ = writeln!(
+            out,
+            "no other account can assume a role of {}",
+            report.account
+        );
+    }
+    for (account, roles) in &others {
+        let roles: Vec<String> = roles
+            .iter()
+            .map(|r| match r.conditions.as_slice() {
+                [] => r.role.to_owned(),
+                c => format!("{} (when {})", r.role, c.join(", ")),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "account {account} can assume {} of {}",
+            roles.join(", "),
+            report.account
+        );
+    }
+    if !open.is_empty() {
+        let _ = writeln!(
+            out,
+            "warning: any RAM identity of any account may assume {}",
+            open.join(", ")
+        );
+    }
+    out
+}
+
+fn to_json(report: &Report) -> Value {
+    let roles: Vec<Value> = report
+        .roles
+        .iter()
+        .map(|role| {
+            let mut v = serde_json::Map::new();
+            v.insert("name".into(), json!(role.name));
+            v.insert("arn".into(), json!(role.arn));
+            let policies: Vec<Value> = role
+                .policies
+                .iter()
+                .map(|(kind, name)| json!({"type": kind, "name": name}))
+                .collect();
+            v.insert("policies".into(), Value::Array(policies));
+            match &role.grants {
+                Ok(grants) => {
+                    let trust: Vec<Value> = grants
+                        .iter()
+                        .flat_map(|g| g.principals.iter().map(move |t| (g, t)))
+                        .map(|(g, t)| {
+                            let conditions: Vec<Value> = g
+                                .conditions
+                                .iter()
+                                .map(|c| json!({"operator": c.operator, "key": c.key}))
+                                .collect();
+                            json!({
+                                "statement": g.statement,
+                                "effect": g.effect.as_str(),
+                                "principal": t.to_string(),
+                                "account": t.account(),
+                                "reach": reach(t, &report.account),
+                                "conditions": conditions,
+                            })
+                        })
+                        .collect();
+                    v.insert("trust".into(), Value::Array(trust));
+                }
+                Err(e) => {
+                    v.insert("trust_error".into(), Value::String(e.clone()));
+                }
+            }
+            Value::Object(v)
+        })
+        .collect();
+    let (others, open) = exposure(report);
+    json!({
+        "account": report.account,
+        "roles": roles,
+        "other_accounts": others.iter().map(|(account, roles)| {
+            json!({"account": account, "roles": roles.iter().map(|r| r.role).collect::<Vec<_>>()})
+        }).collect::<Vec<_>>(),
+        "open_to_any_account": open,
+    })
+}

@@ -1,0 +1,148 @@
+//! `crossram access` as a process against `crossram serve`: an account's roles read back as who
+//! may assume them on which conditions, whom they refuse and what they grant, and the other
+//! accounts that can reach it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failing unwrap is a failing assertion"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+mod common;
+
+/// Runs `crossram SUBCOMMAND ARGS` against `url` as account `account` of `world`.
+fn crossram(sub: &str, url: &str, world: &Path, account: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .arg(sub)
+        .args(args)
+        .args(["--endpoint", url, "--account", account, "--world"])
+        .arg(world)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "stderr: {stderr}");
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+const VENDOR_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}]}"#;
+const OPEN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"*"}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:user/Mallory"}}]}"#;
+const OWN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::11223344:user/ops"}}]}"#;
+
+#[test]
+fn an_account_reads_as_who_can_assume_what() {
+    let (_server, url, world) = common::serve_world("access-world");
+    let a = |args: &[&str]| ok(&crossram("call", &url, &world, "company-a", args));
+    let create = |name: &str, trust: &str| {
+        a(&[
+            "ram",
+            "CreateRole",
+            &format!("RoleName={name}"),
+            &format!("AssumeRolePolicyDocument={trust}"),
+        ])
+    };
+    create("ecs-vendor", VENDOR_TRUST);
+    a(&[
+        "ram",
+        "AttachPolicyToRole",
+        "PolicyType=System",
+        "PolicyName=AliyunECSFullAccess",
+        "RoleName=ecs-vendor",
+    ]);
+    create("open", OPEN_TRUST);
+    create("in-house", OWN_TRUST);
+
+    let report: Value = serde_json::from_str(&ok(&crossram(
+        "access",
+        &url,
+        &world,
+        "company-a",
+        &["--json"],
+    )))
+    .unwrap();
+    assert_eq!(report["account"], "11223344");
+    let role = |name: &str| {
+        report["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no role {name} in {report}"))
+            .clone()
+    };
+    let vendor = role("ecs-vendor");
+    assert_eq!(vendor["arn"], "acs:ram::11223344:role/ecs-vendor");
+    assert_eq!(
+        vendor["trust"],
+        json!([{"statement": 0, "effect": "Allow", "principal": "acs:ram::12345678:root",
+            "account": "12345678", "reach": "another account",
+            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}]}])
+    );
+    assert_eq!(
+        vendor["policies"],
+        json!([{"type": "System", "name": "AliyunECSFullAccess"}])
+    );
+    let open = role("open");
+    assert_eq!(open["trust"][0]["reach"], "any RAM identity of any account");
+    assert_eq!(open["trust"][1]["effect"], "Deny");
+    assert_eq!(open["policies"], json!([]));
+    assert_eq!(role("in-house")["trust"][0]["reach"], "this account");
+    // The summary: who outside can reach the account, and what is open to everyone. A Deny
+    // naming another account's user is no reach.
+    assert_eq!(
+        report["other_accounts"],
+        json!([{"account": "12345678", "roles": ["ecs-vendor"]}])
+    );
+    assert_eq!(report["open_to_any_account"], json!(["open"]));
+    // No policy value is printed: the ExternalId stays in the trust policy.
+    assert!(!report.to_string().contains("abc-123"));
+
+    let text = ok(&crossram("access", &url, &world, "company-a", &[]));
+    for line in [
+        "account 11223344: 3 roles",
+        "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
+        "  refused to         acs:ram::12345678:user/Mallory  (another account, statement 1)",
+        "  grants             AliyunECSFullAccess (System)",
+        "account 12345678 can assume ecs-vendor (when StringEquals sts:ExternalId) of 11223344",
+        "warning: any RAM identity of any account may assume open",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "no line {line:?} in:\n{text}"
+        );
+    }
+
+    // Account B lends nothing.
+    let b = ok(&crossram("access", &url, &world, "company-b", &[]));
+    assert!(b.starts_with("account 12345678: 0 roles"), "{b}");
+    assert!(
+        b.contains("no other account can assume a role of 12345678"),
+        "{b}"
+    );
+}
+
+#[test]
+fn a_refused_or_unreachable_service_exits_1_and_bad_input_2() {
+    let world = common::world_file("access-unreachable");
+    // Nothing listens on port 9 of loopback.
+    let o = crossram("access", "http://127.0.0.1:9", &world, "company-a", &[]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("crossram access: "));
+    let o = crossram(
+        "access",
+        "http://127.0.0.1:9",
+        &world,
+        "no-such-account",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no account \"no-such-account\""));
+}
