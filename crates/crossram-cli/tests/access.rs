@@ -146,3 +146,37 @@ fn a_refused_or_unreachable_service_exits_1_and_bad_input_2() {
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no account \"no-such-account\""));
 }
+
+#[test]
+fn every_page_of_roles_is_read() {
+    // More roles than one ListRoles page holds (1000), which takes a raised limit.
+    let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("access-many.toml");
+    std::fs::write(&config, "[limits]\nroles_per_account = 1100\n").unwrap();
+    let world = common::world_file("access-many-world");
+    let (_server, stdout) = common::spawn_serve(&["--config", config.to_str().unwrap()], &world);
+    let url = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+        .map(Result::unwrap)
+        .find_map(|line| line.trim().strip_prefix("listening on ").map(str::to_owned))
+        .unwrap();
+    let load = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["load", "--endpoint", &url, "--action", "create-role"])
+        .args(["--requests", "1005", "--prefix", "many", "--world"])
+        .arg(&world)
+        .output()
+        .unwrap();
+    assert_eq!(load.status.code(), Some(0), "{load:?}");
+    let report: Value = serde_json::from_str(&ok(&crossram(
+        "access",
+        &url,
+        &world,
+        "company-a",
+        &["--json"],
+    )))
+    .unwrap();
+    let roles = report["roles"].as_array().unwrap();
+    assert_eq!(roles.len(), 1005);
+    let mut names: Vec<&str> = roles.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 1005, "a role was read twice");
+}

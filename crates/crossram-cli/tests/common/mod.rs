@@ -67,14 +67,20 @@ pub(crate) fn spawn_serve(extra: &[&str], world: &Path) -> (Server, ChildStdout)
     (Server(child), stdout)
 }
 
-/// A server started on a fresh [`world_file`] named `name`: (guard, URL, world file).
-pub(crate) fn serve_world(name: &str) -> (Server, String, PathBuf) {
-    let world = world_file(name);
-    let (server, stdout) = spawn_serve(&[], &world);
+/// `crossram serve` on `world` with `extra` arguments, once it listens: (guard, URL).
+pub(crate) fn serve_on(world: &Path, extra: &[&str]) -> (Server, String) {
+    let (server, stdout) = spawn_serve(extra, world);
     let url = std::io::BufReader::new(stdout)
         .lines()
         .map(Result::unwrap)
         .find_map(|line| line.trim().strip_prefix("listening on ").map(str::to_owned))
         .expect("serve printed no address");
+    (server, url)
+}
+
+/// A server started on a fresh [`world_file`] named `name`: (guard, URL, world file).
+pub(crate) fn serve_world(name: &str) -> (Server, String, PathBuf) {
+    let world = world_file(name);
+    let (server, url) = serve_on(&world, &[]);
     (server, url, world)
 }
