@@ -153,11 +153,7 @@ fn every_page_of_roles_is_read() {
     let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("access-many.toml");
     std::fs::write(&config, "[limits]\nroles_per_account = 1100\n").unwrap();
     let world = common::world_file("access-many-world");
-    let (_server, stdout) = common::spawn_serve(&["--config", config.to_str().unwrap()], &world);
-    let url = std::io::BufRead::lines(std::io::BufReader::new(stdout))
-        .map(Result::unwrap)
-        .find_map(|line| line.trim().strip_prefix("listening on ").map(str::to_owned))
-        .unwrap();
+    let (_server, url) = common::serve_on(&world, &["--config", config.to_str().unwrap()]);
     let load = Command::new(env!("CARGO_BIN_EXE_crossram"))
         .args(["load", "--endpoint", &url, "--action", "create-role"])
         .args(["--requests", "1005", "--prefix", "many", "--world"])
