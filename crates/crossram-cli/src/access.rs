@@ -57,15 +57,9 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::client_runtime("access") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("crossram access: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(read(&client)) {
         Ok(report) => {

@@ -47,15 +47,9 @@ pub(crate) fn run(args: CallArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::client_runtime("call") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("crossram call: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let answer = runtime.block_on(plan.client.call(plan.product, &plan.action, &plan.params));
     match answer {

@@ -33,6 +33,18 @@ pub(crate) fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
+/// The single-threaded runtime a one-shot client command (`call`, `access`) runs on; when it
+/// cannot start, says so as `crossram COMMAND: ...` and gives the usage exit status 2.
+pub(crate) fn client_runtime(command: &str) -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("crossram {command}: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        })
+}
+
 /// mimalloc rather than the system allocator: a request allocates and frees many small strings,
 /// and with glibc malloc that was a fifth of the server's time (`cargo xtask bench` measures it).
 #[global_allocator]

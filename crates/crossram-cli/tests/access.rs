@@ -27,6 +27,11 @@ fn crossram(sub: &str, url: &str, world: &Path, account: &str, args: &[&str]) ->
         .unwrap()
 }
 
+/// `crossram access --json` as account `account`, parsed.
+fn access_json(url: &str, world: &Path, account: &str) -> Value {
+    serde_json::from_str(&ok(&crossram("access", url, world, account, &["--json"]))).unwrap()
+}
+
 fn ok(o: &Output) -> String {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "stderr: {stderr}");
@@ -60,14 +65,7 @@ fn an_account_reads_as_who_can_assume_what() {
     create("open", OPEN_TRUST);
     create("in-house", OWN_TRUST);
 
-    let report: Value = serde_json::from_str(&ok(&crossram(
-        "access",
-        &url,
-        &world,
-        "company-a",
-        &["--json"],
-    )))
-    .unwrap();
+    let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
     let role = |name: &str| {
         report["roles"]
@@ -161,14 +159,7 @@ fn every_page_of_roles_is_read() {
         .output()
         .unwrap();
     assert_eq!(load.status.code(), Some(0), "{load:?}");
-    let report: Value = serde_json::from_str(&ok(&crossram(
-        "access",
-        &url,
-        &world,
-        "company-a",
-        &["--json"],
-    )))
-    .unwrap();
+    let report: Value = access_json(&url, &world, "company-a");
     let roles = report["roles"].as_array().unwrap();
     assert_eq!(roles.len(), 1005);
     let mut names: Vec<&str> = roles.iter().map(|r| r["name"].as_str().unwrap()).collect();

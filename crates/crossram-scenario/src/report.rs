@@ -68,17 +68,20 @@ impl<W: Write> TableObserver<W> {
     /// Prints the header.
     pub fn header(&mut self, playbook: &str, target: &str) {
         let _ = writeln!(self.out, "playbook {playbook} on {target}");
-        let Widths {
-            actor,
-            action,
-            expected,
-            got,
-        } = self.widths;
-        let _ = writeln!(
-            self.out,
-            "{:<4} {:<actor$} {:<action$} {:<expected$} {:<got$} {:>6}  step",
-            "", "actor", "action", "expected", "got", "ms"
-        );
+        let line = self.row(["", "actor", "action", "expected", "got", "ms", "step"]);
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    /// One line of the table: mark, actor, action, expected, got, ms, step name.
+    fn row(&self, [mark, actor, action, expected, got, ms, step]: [&str; 7]) -> String {
+        let w = self.widths;
+        format!(
+            "{mark:<4} {actor:<aw$} {action:<xw$} {expected:<ew$} {got:<gw$} {ms:>6}  {step}",
+            aw = w.actor,
+            xw = w.action,
+            ew = w.expected,
+            gw = w.got,
+        )
     }
 
     /// Prints the summary of a finished run.
@@ -119,17 +122,17 @@ impl<W: Write> Observer for TableObserver<W> {
 
     fn step(&mut self, r: &StepResult) {
         let mark = if r.passed { "ok" } else { "FAIL" };
-        let Widths {
-            actor,
-            action,
-            expected,
-            got,
-        } = self.widths;
-        let _ = writeln!(
-            self.out,
-            "{mark:<4} {:<actor$} {:<action$} {:<expected$} {:<got$} {:>6}  {}",
-            r.actor, r.action, r.expected, r.outcome, r.milliseconds, r.name
-        );
+        let ms = r.milliseconds.to_string();
+        let line = self.row([
+            mark,
+            &r.actor,
+            &r.action,
+            &r.expected,
+            &r.outcome,
+            &ms,
+            &r.name,
+        ]);
+        let _ = writeln!(self.out, "{line}");
         if let Some(by) = &r.decided_by {
             let _ = writeln!(self.out, "     decided by {by}");
         }
