@@ -71,15 +71,19 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("crossram access: {e}");
+            eprintln!("crossram access: {}", crate::error_chain(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-/// Reads the account: its id, every role (all pages), each role's trust policy and attached
-/// policies.
-async fn read(client: &Client) -> Result<Report, crossram_client::Error> {
+/// How many roles are read at once: an account of hundreds of roles is two calls per role,
+/// and against the real cloud each takes tens of milliseconds.
+const IN_FLIGHT: usize = 8;
+
+/// Reads the account: its id, every role (all pages), then each role's trust policy and
+/// attached policies, [`IN_FLIGHT`] roles at a time, reported in the order listed.
+async fn read(client: &Client) -> anyhow::Result<Report> {
     let me = client.sts().get_caller_identity().await?;
     let mut listed = Vec::new();
     let mut marker = None;
@@ -97,39 +101,60 @@ async fn read(client: &Client) -> Result<Report, crossram_client::Error> {
             _ => break,
         }
     }
-    let mut roles = Vec::with_capacity(listed.len());
-    for role in listed {
-        let by_name = || RoleNameRequest {
-            role_name: role.role_name.clone(),
+    let mut roles: Vec<Option<RoleAccess>> =
+        std::iter::repeat_with(|| None).take(listed.len()).collect();
+    let mut waiting = listed.into_iter().enumerate();
+    let mut reading = tokio::task::JoinSet::new();
+    loop {
+        while reading.len() < IN_FLIGHT {
+            let Some((i, role)) = waiting.next() else {
+                break;
+            };
+            let client = client.clone();
+            reading.spawn(async move { (i, read_role(&client, role).await) });
+        }
+        let Some(done) = reading.join_next().await else {
+            break;
         };
-        // List answers leave the trust policy out.
-        let full = client.ram().get_role(by_name()).await?.role;
-        let grants = full
-            .assume_role_policy_document
-            .as_deref()
-            .ok_or_else(|| "GetRole answered no AssumeRolePolicyDocument".to_owned())
-            .and_then(|text| {
-                PolicyDocument::parse(text, PolicyKind::Trust).map_err(|e| e.to_string())
-            })
-            .map(|doc| doc.grants("sts:AssumeRole"));
-        let policies = client
-            .ram()
-            .list_policies_for_role(by_name())
-            .await?
-            .policies
-            .into_iter()
-            .map(|p| (p.policy_type, p.policy_name))
-            .collect();
-        roles.push(RoleAccess {
-            name: role.role_name,
-            arn: role.arn,
-            grants,
-            policies,
-        });
+        let (i, role) = done?;
+        if let Some(slot) = roles.get_mut(i) {
+            *slot = Some(role?);
+        }
     }
     Ok(Report {
         account: me.account_id,
-        roles,
+        roles: roles.into_iter().flatten().collect(),
+    })
+}
+
+/// One role's trust policy (from GetRole: list answers leave it out) and attached policies.
+async fn read_role(
+    client: &Client,
+    role: crossram_client::api::ram::Role,
+) -> Result<RoleAccess, crossram_client::Error> {
+    let by_name = || RoleNameRequest {
+        role_name: role.role_name.clone(),
+    };
+    let full = client.ram().get_role(by_name()).await?.role;
+    let grants = full
+        .assume_role_policy_document
+        .as_deref()
+        .ok_or_else(|| "GetRole answered no AssumeRolePolicyDocument".to_owned())
+        .and_then(|text| PolicyDocument::parse(text, PolicyKind::Trust).map_err(|e| e.to_string()))
+        .map(|doc| doc.grants("sts:AssumeRole"));
+    let policies = client
+        .ram()
+        .list_policies_for_role(by_name())
+        .await?
+        .policies
+        .into_iter()
+        .map(|p| (p.policy_type, p.policy_name))
+        .collect();
+    Ok(RoleAccess {
+        name: role.role_name,
+        arn: role.arn,
+        grants,
+        policies,
     })
 }
 
