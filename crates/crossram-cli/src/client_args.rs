@@ -18,8 +18,8 @@ use crate::world;
 /// The endpoint, credentials, signature version and trust options of a client.
 #[derive(Debug, Args)]
 pub(crate) struct ClientArgs {
-    /// Where to send the calls, e.g. `http://127.0.0.1:8080` for `crossram serve`; without it, the
-    /// public endpoint of the product (of `--region`, when given).
+    /// Where to send the calls, e.g. `http://127.0.0.1:8080` for `crossram serve`; without
+    /// it, the public endpoint of the product (of `--region`, when given).
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
     /// The region whose endpoints to use (ignored with `--endpoint`).
