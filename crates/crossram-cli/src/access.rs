@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 use crossram_client::Client;
 use crossram_client::api::ram::{PageRequest, RoleNameRequest};
@@ -21,6 +22,11 @@ use crossram_core::{Effect, PolicyDocument, PolicyKind};
 use serde_json::{Value, json};
 
 use crate::client_args::ClientArgs;
+
+/// What reading an account takes, said when the service refuses a call.
+const NEEDED: &str = "reading an account takes sts:GetCallerIdentity, ram:ListRoles, ram:GetRole \
+                      and ram:ListPoliciesForRole (the system policy AliyunRAMReadOnlyAccess \
+                      grants the RAM ones)";
 
 /// `crossram access`.
 #[derive(Debug, Args)]
@@ -72,6 +78,19 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("crossram access: {}", crate::error_chain(&e));
+            if let Some(crossram_client::Error::Service {
+                code,
+                access_denied_detail,
+                ..
+            }) = e.downcast_ref()
+            {
+                if let Some(detail) = access_denied_detail {
+                    eprintln!("AccessDeniedDetail: {detail}");
+                }
+                if code == "NoPermission" {
+                    eprintln!("crossram access: {NEEDED}");
+                }
+            }
             ExitCode::FAILURE
         }
     }
@@ -84,7 +103,11 @@ const IN_FLIGHT: usize = 8;
 /// Reads the account: its id, every role (all pages), then each role's trust policy and
 /// attached policies, [`IN_FLIGHT`] roles at a time, reported in the order listed.
 async fn read(client: &Client) -> anyhow::Result<Report> {
-    let me = client.sts().get_caller_identity().await?;
+    let me = client
+        .sts()
+        .get_caller_identity()
+        .await
+        .context("sts:GetCallerIdentity")?;
     let mut listed = Vec::new();
     let mut marker = None;
     loop {
@@ -94,7 +117,8 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
                 marker: marker.take(),
                 max_items: Some(1000),
             })
-            .await?;
+            .await
+            .context("ram:ListRoles")?;
         listed.extend(page.roles);
         match page.marker {
             Some(m) if page.is_truncated && !m.is_empty() => marker = Some(m),
@@ -131,11 +155,16 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
 async fn read_role(
     client: &Client,
     role: crossram_client::api::ram::Role,
-) -> Result<RoleAccess, crossram_client::Error> {
+) -> anyhow::Result<RoleAccess> {
     let by_name = || RoleNameRequest {
         role_name: role.role_name.clone(),
     };
-    let full = client.ram().get_role(by_name()).await?.role;
+    let full = client
+        .ram()
+        .get_role(by_name())
+        .await
+        .with_context(|| format!("ram:GetRole {}", role.role_name))?
+        .role;
     let grants = full
         .assume_role_policy_document
         .as_deref()
@@ -145,7 +174,8 @@ async fn read_role(
     let policies = client
         .ram()
         .list_policies_for_role(by_name())
-        .await?
+        .await
+        .with_context(|| format!("ram:ListPoliciesForRole {}", role.role_name))?
         .policies
         .into_iter()
         .map(|p| (p.policy_type, p.policy_name))
@@ -163,44 +193,86 @@ fn reach(t: &Trusted, account: &str) -> &'static str {
     match t {
         Trusted::AnyRam => "any RAM identity of any account",
         Trusted::Service(_) => "a cloud service",
-        Trusted::Federated => "an identity provider",
+        Trusted::Federated(_) => "an identity provider",
         _ if t.account() == Some(account) => "this account",
         _ => "another account",
     }
 }
 
-/// A role another account can assume, with the conditions of the statement that lets it.
+/// Whether Deny entry `d` refuses every identity Allow entry `t` admits: `*` refuses every
+/// RAM identity, an account's root every identity of that account, any entry itself.
+fn covers(d: &Trusted, t: &Trusted) -> bool {
+    match (d, t) {
+        (
+            Trusted::AnyRam,
+            Trusted::AnyRam | Trusted::Account(_) | Trusted::User(..) | Trusted::Role(..),
+        ) => true,
+        (Trusted::Account(a), Trusted::Account(b) | Trusted::User(b, _) | Trusted::Role(b, _)) => {
+            a == b
+        }
+        _ => d == t,
+    }
+}
+
+/// The statement of an unconditional Deny that refuses everyone Allow entry `t` admits, if
+/// any: such an entry admits nobody, whatever its Allow says.
+fn refused_by(grants: &[Grant], t: &Trusted) -> Option<usize> {
+    grants
+        .iter()
+        .filter(|g| g.effect == Effect::Deny && g.conditions.is_empty())
+        .find(|g| g.principals.iter().any(|d| covers(d, t)))
+        .map(|g| g.statement)
+}
+
+/// A role that can be reached, with the conditions of the statement that lets it be.
 struct Reachable<'r> {
     role: &'r str,
     conditions: Vec<String>,
 }
 
-/// The other accounts whose identities some role admits (by an Allow entry), each with those
-/// roles, and the roles that admit any RAM identity of any account.
-fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<&str>) {
+impl Reachable<'_> {
+    /// `ecs-vendor` or `ecs-vendor (when StringEquals sts:ExternalId)`.
+    fn describe(&self) -> String {
+        match self.conditions.as_slice() {
+            [] => self.role.to_owned(),
+            c => format!("{} (when {})", self.role, c.join(", ")),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"name": self.role, "conditions": self.conditions})
+    }
+}
+
+/// Adds `role` to `list` unless it is there already.
+fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &Grant) {
+    if !list.iter().any(|r| r.role == role) {
+        list.push(Reachable {
+            role,
+            conditions: grant.conditions.iter().map(ToString::to_string).collect(),
+        });
+    }
+}
+
+/// The other accounts whose identities some role admits, each with those roles, and the roles
+/// that admit any RAM identity of any account. An Allow entry an unconditional Deny of the
+/// same policy takes back counts for nothing; a conditional Deny does not take it back (the
+/// per-role lines show it).
+fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<Reachable<'_>>) {
     let mut others: BTreeMap<&str, Vec<Reachable<'_>>> = BTreeMap::new();
     let mut open = Vec::new();
     for role in &report.roles {
         let Ok(grants) = &role.grants else { continue };
         for grant in grants.iter().filter(|g| g.effect == Effect::Allow) {
             for t in &grant.principals {
+                if refused_by(grants, t).is_some() {
+                    continue;
+                }
                 match t.account() {
                     Some(a) if a != report.account => {
-                        let roles = others.entry(a).or_default();
-                        if !roles.iter().any(|r| r.role == role.name) {
-                            roles.push(Reachable {
-                                role: &role.name,
-                                conditions: grant
-                                    .conditions
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect(),
-                            });
-                        }
+                        add(others.entry(a).or_default(), &role.name, grant);
                     }
-                    _ if *t == Trusted::AnyRam && !open.contains(&role.name.as_str()) => {
-                        open.push(&role.name);
-                    }
+                    _ if *t == Trusted::AnyRam => add(&mut open, &role.name, grant),
                     _ => {}
                 }
             }
@@ -230,7 +302,8 @@ fn to_text(report: &Report) -> String {
             }
             Ok(_) => {}
         }
-        for grant in role.grants.iter().flatten() {
+        let grants = role.grants.as_deref().unwrap_or_default();
+        for grant in grants {
             let verb = match grant.effect {
                 Effect::Allow => "may be assumed by",
                 Effect::Deny => "refused to       ",
@@ -242,9 +315,13 @@ fn to_text(report: &Report) -> String {
                 format!("  when {}", keys.join(", "))
             };
             for t in &grant.principals {
+                let refused = match (grant.effect, refused_by(grants, t)) {
+                    (Effect::Allow, Some(i)) => format!("  but refused by statement {i}"),
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "  {verb}  {t}  ({}, statement {}){when}",
+                    "  {verb}  {t}  ({}, statement {}){when}{refused}",
                     reach(t, &report.account),
                     grant.statement
                 );
@@ -266,18 +343,14 @@ fn to_text(report: &Report) -> String {
             report.account
         );
     }
+    let describe = |roles: &[Reachable<'_>]| -> Vec<String> {
+        roles.iter().map(Reachable::describe).collect()
+    };
     for (account, roles) in &others {
-        let roles: Vec<String> = roles
-            .iter()
-            .map(|r| match r.conditions.as_slice() {
-                [] => r.role.to_owned(),
-                c => format!("{} (when {})", r.role, c.join(", ")),
-            })
-            .collect();
         let _ = writeln!(
             out,
             "account {account} can assume {} of {}",
-            roles.join(", "),
+            describe(roles).join(", "),
             report.account
         );
     }
@@ -285,7 +358,7 @@ fn to_text(report: &Report) -> String {
         let _ = writeln!(
             out,
             "warning: any RAM identity of any account may assume {}",
-            open.join(", ")
+            describe(&open).join(", ")
         );
     }
     out
@@ -323,6 +396,10 @@ fn to_json(report: &Report) -> Value {
                                 "account": t.account(),
                                 "reach": reach(t, &report.account),
                                 "conditions": conditions,
+                                "refused_by_statement": match g.effect {
+                                    Effect::Allow => refused_by(grants, t),
+                                    Effect::Deny => None,
+                                },
                             })
                         })
                         .collect();
@@ -340,8 +417,8 @@ fn to_json(report: &Report) -> Value {
         "account": report.account,
         "roles": roles,
         "other_accounts": others.iter().map(|(account, roles)| {
-            json!({"account": account, "roles": roles.iter().map(|r| r.role).collect::<Vec<_>>()})
+            json!({"account": account, "roles": roles.iter().map(Reachable::to_json).collect::<Vec<_>>()})
         }).collect::<Vec<_>>(),
-        "open_to_any_account": open,
+        "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
     })
 }

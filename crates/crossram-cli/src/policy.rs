@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use crossram_core::policy::{self, NearMiss, Unmet, combine_assume_role, evaluate, near_misses};
+use crossram_core::policy::{NearMiss, Unmet, combine_assume_role, evaluate, near_misses};
 use crossram_core::{
     Context, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request,
 };
@@ -140,32 +140,47 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     let identity = named(PolicyKind::Identity);
     let trust = named(PolicyKind::Trust);
     let has_trust = !trust.is_empty();
-    let (evaluation, refused_by): (Evaluation, Option<policy::Side>) =
-        if !identity.is_empty() && !trust.is_empty() {
-            let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
-            (r.to_evaluation(), r.refused_by)
-        } else {
-            let all: Vec<NamedPolicy<'_>> = identity.iter().chain(&trust).copied().collect();
-            (evaluate(&request, &all), None)
-        };
-    // For an implicit deny, the statements of the refusing side that came close, and why not.
-    let near = match (evaluation.decision, refused_by) {
-        (Decision::ImplicitDeny, Some(policy::Side::Caller)) => near_misses(&request, &identity),
-        (Decision::ImplicitDeny, Some(policy::Side::Trust)) => near_misses(&request, &trust),
-        (Decision::ImplicitDeny, None) => {
-            let all: Vec<NamedPolicy<'_>> = identity.iter().chain(&trust).copied().collect();
-            near_misses(&request, &all)
+    let all: Vec<NamedPolicy<'_>> = identity.iter().chain(&trust).copied().collect();
+    // The decision, the side that refused (identity and trust together decide like
+    // AssumeRole), and for an implicit deny the statements that came close on every side that
+    // refused, and why they did not apply.
+    let (evaluation, refused_by, near) = if !identity.is_empty() && !trust.is_empty() {
+        let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
+        let mut near = Vec::new();
+        if r.decision == Decision::ImplicitDeny {
+            if r.caller.decision == Decision::ImplicitDeny {
+                near.extend(near_misses(&request, &identity));
+            }
+            if r.trust.decision == Decision::ImplicitDeny {
+                near.extend(near_misses(&request, &trust));
+            }
         }
-        _ => Vec::new(),
+        (r.to_evaluation(), r.refused_by, near)
+    } else {
+        let evaluation: Evaluation = evaluate(&request, &all);
+        let near = match evaluation.decision {
+            Decision::ImplicitDeny => near_misses(&request, &all),
+            _ => Vec::new(),
+        };
+        (evaluation, None, near)
     };
+    let mut notes: Vec<&str> = Vec::new();
+    if has_trust && principal.is_none() {
+        notes.push(
+            "no --principal: the Principal elements of the trust policies were not checked \
+             (give the caller's ARN to decide as AssumeRole does)",
+        );
+    }
     // Trust policies never let a root assume a role, whatever they say: say so, or the
     // ImplicitDeny would read as a Principal that does not match.
-    let root_note = (matches!(principal, Some(Principal::Root { .. })) && has_trust).then_some(
-        "a root principal is never trusted: roles may not be assumed by root accounts (the \
+    if matches!(principal, Some(Principal::Root { .. })) && has_trust {
+        notes.push(
+            "a root principal is never trusted: roles may not be assumed by root accounts (the \
              service answers NoPermission to a root AccessKey's AssumeRole); use a RAM user",
-    );
+        );
+    }
     if !args.json {
-        if let Some(note) = root_note {
+        for note in &notes {
             eprintln!("crossram policy simulate: note: {note}");
         }
         for n in &near {
@@ -195,12 +210,12 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     {
         map.insert("refused_by".into(), Value::String(side.as_str().into()));
     }
-    if let (false, Value::Object(map)) = (near.is_empty(), &mut out) {
+    if let (Decision::ImplicitDeny, Value::Object(map)) = (evaluation.decision, &mut out) {
         let near: Vec<Value> = near.iter().map(near_miss_json).collect();
         map.insert("near_misses".into(), Value::Array(near));
     }
-    if let (Some(note), Value::Object(map)) = (root_note, &mut out) {
-        map.insert("note".into(), Value::String(note.into()));
+    if let (false, Value::Object(map)) = (notes.is_empty(), &mut out) {
+        map.insert("note".into(), Value::String(notes.join("; ")));
     }
     Ok(out.to_string())
 }

@@ -40,6 +40,8 @@ fn ok(o: &Output) -> String {
 
 const VENDOR_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}]}"#;
 const OPEN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"*"}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:user/Mallory"}}]}"#;
+const BLOCKED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Alice"]}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:root"}}]}"#;
+const FEDERATED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithSAML","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}}]}"#;
 const OWN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::11223344:user/ops"}}]}"#;
 
 #[test]
@@ -64,6 +66,8 @@ fn an_account_reads_as_who_can_assume_what() {
     ]);
     create("open", OPEN_TRUST);
     create("in-house", OWN_TRUST);
+    create("blocked", BLOCKED_TRUST);
+    create("federated", FEDERATED_TRUST);
 
     let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
@@ -82,7 +86,8 @@ fn an_account_reads_as_who_can_assume_what() {
         vendor["trust"],
         json!([{"statement": 0, "effect": "Allow", "principal": "acs:ram::12345678:root",
             "account": "12345678", "reach": "another account",
-            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}]}])
+            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}],
+            "refused_by_statement": null}])
     );
     assert_eq!(
         vendor["policies"],
@@ -93,24 +98,40 @@ fn an_account_reads_as_who_can_assume_what() {
     assert_eq!(open["trust"][1]["effect"], "Deny");
     assert_eq!(open["policies"], json!([]));
     assert_eq!(role("in-house")["trust"][0]["reach"], "this account");
+    // Alice is allowed by name, but the Deny of her whole account takes it back.
+    assert_eq!(role("blocked")["trust"][0]["refused_by_statement"], 1);
+    let federated = role("federated");
+    assert_eq!(
+        federated["trust"][0]["principal"],
+        "acs:ram::11223344:saml-provider/idp"
+    );
+    assert_eq!(federated["trust"][0]["statement"], 1);
     // The summary: who outside can reach the account, and what is open to everyone. A Deny
-    // naming another account's user is no reach.
+    // naming another account's user is no reach, and an Allow a Deny takes back is none.
     assert_eq!(
         report["other_accounts"],
-        json!([{"account": "12345678", "roles": ["ecs-vendor"]}])
+        json!([{"account": "12345678", "roles": [
+            {"name": "ecs-vendor", "conditions": ["StringEquals sts:ExternalId"]}]}])
     );
-    assert_eq!(report["open_to_any_account"], json!(["open"]));
+    assert_eq!(
+        report["open_to_any_account"],
+        json!([{"name": "open", "conditions": []}])
+    );
     // No policy value is printed: the ExternalId stays in the trust policy.
     assert!(!report.to_string().contains("abc-123"));
 
     let text = ok(&crossram("access", &url, &world, "company-a", &[]));
     for line in [
-        "account 11223344: 3 roles",
+        "account 11223344: 5 roles",
         "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
         "  refused to         acs:ram::12345678:user/Mallory  (another account, statement 1)",
         "  grants             AliyunECSFullAccess (System)",
         "account 12345678 can assume ecs-vendor (when StringEquals sts:ExternalId) of 11223344",
         "warning: any RAM identity of any account may assume open",
+        "  may be assumed by  acs:ram::12345678:user/Alice  (another account, statement 0)  but \
+         refused by statement 1",
+        "  may be assumed by  acs:ram::11223344:saml-provider/idp  (an identity provider, \
+         statement 1)",
     ] {
         assert!(
             text.lines().any(|l| l == line),
@@ -125,6 +146,57 @@ fn an_account_reads_as_who_can_assume_what() {
         b.contains("no other account can assume a role of 12345678"),
         "{b}"
     );
+}
+
+#[test]
+fn a_refusal_names_the_call_and_what_reading_an_account_takes() {
+    let (_server, url, world) = common::serve_world("access-refused");
+    let a = |args: &[&str]| ok(&crossram("call", &url, &world, "company-a", args));
+    a(&["ram", "CreateUser", "UserName=auditor"]);
+    let key: Value =
+        serde_json::from_str(&a(&["ram", "CreateAccessKey", "UserName=auditor"])).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["access", "--endpoint", &url])
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+        )
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
+        )
+        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("crossram access: ram:ListRoles: NoPermission"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AccessDeniedDetail: "), "{stderr}");
+    assert!(stderr.contains("AliyunRAMReadOnlyAccess"), "{stderr}");
+    // With the read-only policy the same user reads the account.
+    a(&[
+        "ram",
+        "AttachPolicyToUser",
+        "PolicyType=System",
+        "PolicyName=AliyunRAMReadOnlyAccess",
+        "UserName=auditor",
+    ]);
+    let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["access", "--endpoint", &url])
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+        )
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert!(ok(&o).starts_with("account 11223344: 0 roles"));
 }
 
 #[test]

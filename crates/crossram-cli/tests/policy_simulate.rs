@@ -284,13 +284,100 @@ fn an_implicit_deny_names_the_statement_that_came_close_and_what_failed() {
     assert_eq!(stdout(&text).trim(), "ImplicitDeny");
     assert!(
         stderr(&text).contains(&format!(
-            "note: {trust}#0 would allow it, but the request carries no sts:ExternalId for its \
-             StringEquals condition"
+            "note: {trust}#0 allows the action but does not apply: the request carries no \
+             sts:ExternalId for its StringEquals condition"
         )),
         "{}",
         stderr(&text)
     );
     assert!(stderr(&args(ALICE, "sts:ExternalId=abc-123", false)).is_empty());
+    // An outsider is told only that it is not trusted, whatever ExternalId it tries.
+    assert_eq!(
+        unmet(&args(
+            "acs:ram::99999999:user/Eve",
+            "sts:ExternalId=nope",
+            true
+        )),
+        serde_json::json!([{"element": "Principal"}])
+    );
+}
+
+#[test]
+fn an_implicit_deny_always_has_near_misses_and_both_refusing_sides_are_explained() {
+    let trust = data("trust-external-id.json");
+    let identity = data("assume-other-role.json");
+    // No statement names the action: an empty list, not a missing key.
+    let v = json(&simulate(&[
+        "--policy",
+        &trust,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        INSTANCE,
+        "--principal",
+        ALICE,
+        "--json",
+    ]));
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["near_misses"], serde_json::json!([]));
+    // The caller may assume another role only, and the trust wants an ExternalId: both said.
+    let v = json(&simulate(&[
+        "--policy",
+        &identity,
+        "--policy",
+        &trust,
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        ROLE,
+        "--principal",
+        ALICE,
+        "--json",
+    ]));
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["refused_by"], "caller");
+    let near: Vec<(&str, &str)> = v["near_misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["policy"].as_str().unwrap(),
+                n["unmet"][0]["element"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        near,
+        [
+            (identity.as_str(), "Resource"),
+            (trust.as_str(), "Condition")
+        ],
+        "{v}"
+    );
+}
+
+#[test]
+fn a_trust_policy_without_principal_says_the_principal_was_not_checked() {
+    let trust = data("trust-external-id.json");
+    let o = simulate(&[
+        "--policy",
+        &trust,
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        ROLE,
+        "--context",
+        "sts:ExternalId=abc-123",
+    ]);
+    assert_eq!(stdout(&o).trim(), "Allow");
+    assert!(
+        stderr(&o).contains(
+            "no --principal: the Principal elements of the trust policies were not checked"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

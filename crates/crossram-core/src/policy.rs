@@ -312,8 +312,8 @@ pub enum Trusted {
     Role(String, String),
     /// A service name such as `ecs.aliyuncs.com` (compared case-insensitively).
     Service(String),
-    /// A SAML or OIDC provider: never matches an API caller here.
-    Federated,
+    /// A SAML or OIDC provider, as its ARN: never matches an API caller here.
+    Federated(String),
 }
 
 /// A compiled `Principal` element (entries in the order written).

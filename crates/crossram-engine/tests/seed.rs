@@ -822,8 +822,9 @@ async fn external_id_and_named_user_trust() {
     };
     assert_eq!(
         refused(&bob, &[("RoleArn", arn), ("RoleSessionName", "bob")]).await,
-        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
-         it, but the request carries no sts:ExternalId for its StringEquals condition"
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 allows the \
+         action but does not apply: the request carries no sts:ExternalId for its StringEquals \
+         condition"
     );
     assert_eq!(
         refused(
@@ -835,8 +836,9 @@ async fn external_id_and_named_user_trust() {
             ]
         )
         .await,
-        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
-         it, but the request's sts:ExternalId does not satisfy its StringEquals condition"
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 allows the \
+         action but does not apply: the request's sts:ExternalId does not satisfy its \
+         StringEquals condition"
     );
     ok(
         &w,
@@ -870,8 +872,20 @@ async fn external_id_and_named_user_trust() {
             ]
         )
         .await,
-        "the trust policy of role bob-only: no statement allows it; trust policy#0 would allow \
-         it, but its Principal does not trust the caller"
+        "the trust policy of role bob-only: no statement allows it; trust policy#0 allows the \
+         action but does not apply: its Principal does not trust the caller"
+    );
+    // An outsider learns nothing more with a wrong ExternalId: it cannot test guesses.
+    let with = |external_id: &'static str| {
+        [
+            ("RoleArn", arn),
+            ("RoleSessionName", "alice"),
+            ("ExternalId", external_id),
+        ]
+    };
+    assert_eq!(
+        refused(&alice, &with("wrong-1")).await,
+        refused(&alice, &with("abc-123")).await
     );
 }
 

@@ -128,16 +128,20 @@ pub struct NearMiss {
     pub policy: String,
     /// Its 0-based index in the `Statement` array.
     pub statement: usize,
-    /// The elements that failed, in the order Resource, Principal, then the conditions as
-    /// written.
+    /// The elements that failed: `[Principal]` alone when the caller is not trusted (nothing
+    /// more is said to an outsider), otherwise Resource and then the conditions as written.
     pub unmet: Vec<Unmet>,
 }
 
 impl fmt::Display for NearMiss {
-    /// `trust policy#0 would allow it, but the request's sts:ExternalId does not satisfy its
-    /// StringEquals condition`.
+    /// `trust policy#0 allows the action but does not apply: the request's sts:ExternalId does
+    /// not satisfy its StringEquals condition`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}#{} would allow it, but ", self.policy, self.statement)?;
+        write!(
+            f,
+            "{}#{} allows the action but does not apply: ",
+            self.policy, self.statement
+        )?;
         for (i, u) in self.unmet.iter().enumerate() {
             if i > 0 {
                 f.write_str("; and ")?;
@@ -149,13 +153,11 @@ impl fmt::Display for NearMiss {
 }
 
 /// Every element of `s` that fails for `request` (empty when the statement applies).
+///
+/// A caller the `Principal` does not trust learns that and nothing else: were its conditions
+/// listed too, an outsider could learn which keys a trust policy tests and, trying values,
+/// tell a right `sts:ExternalId` from a wrong one by the condition dropping out of the answer.
 fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<Unmet> {
-    let mut out = Vec::new();
-    if let Some(r) = &s.resources
-        && !r.items.iter().any(|p| p.matches(request.resource))
-    {
-        out.push(Unmet::Resource);
-    }
     if let Some(p) = &s.principal {
         let trusted = match mode {
             PrincipalMode::Ignore => true,
@@ -163,8 +165,14 @@ fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<U
             PrincipalMode::Nobody => false,
         };
         if !trusted {
-            out.push(Unmet::Principal);
+            return vec![Unmet::Principal];
         }
+    }
+    let mut out = Vec::new();
+    if let Some(r) = &s.resources
+        && !r.items.iter().any(|p| p.matches(request.resource))
+    {
+        out.push(Unmet::Resource);
     }
     for block in s.condition.iter().flatten() {
         for (key, sent) in block.unmet(request.context) {
@@ -489,8 +497,8 @@ mod tests {
         assert_eq!(
             near("12345678", &Context::new()),
             [
-                "trust policy#0 would allow it, but the request carries no sts:ExternalId for its \
-              StringEquals condition"
+                "trust policy#0 allows the action but does not apply: the request carries no \
+                 sts:ExternalId for its StringEquals condition"
             ]
         );
         assert_eq!(
@@ -499,24 +507,31 @@ mod tests {
                 &Context::new().with("sts:ExternalId", "abc-124")
             ),
             [
-                "trust policy#0 would allow it, but the request's sts:ExternalId does not satisfy \
-              its StringEquals condition"
+                "trust policy#0 allows the action but does not apply: the request's \
+                 sts:ExternalId does not satisfy its StringEquals condition"
             ]
         );
     }
 
     #[test]
-    fn every_failing_element_is_named_and_no_policy_value_is() {
-        let got = near("99999999", &Context::new().with("sts:ExternalId", "nope"));
-        assert_eq!(
-            got,
-            [
-                "trust policy#0 would allow it, but its Principal does not trust the caller; and \
-              the request's sts:ExternalId does not satisfy its StringEquals condition"
-            ]
-        );
-        // The trusted account and the expected ExternalId belong to the role's owner.
-        assert!(!got[0].contains("abc-123") && !got[0].contains("12345678"));
+    fn an_untrusted_caller_learns_only_that_it_is_not_trusted() {
+        // Wrong, right or no ExternalId: one answer, so an outsider cannot test guesses.
+        for context in [
+            Context::new().with("sts:ExternalId", "nope"),
+            Context::new().with("sts:ExternalId", "abc-123"),
+            Context::new(),
+        ] {
+            let got = near("99999999", &context);
+            assert_eq!(
+                got,
+                [
+                    "trust policy#0 allows the action but does not apply: its Principal does not \
+                  trust the caller"
+                ]
+            );
+            // The trusted account and the expected ExternalId belong to the role's owner.
+            assert!(!got[0].contains("abc-123") && !got[0].contains("12345678"));
+        }
     }
 
     #[test]

@@ -491,7 +491,7 @@ fn compile_trusted(
                 })
             });
             if ok {
-                Ok(Trusted::Federated)
+                Ok(Trusted::Federated(text.to_owned()))
             } else {
                 Err(bad(
                     "\"acs:ram::<account>:saml-provider/<name>\" or \"acs:ram::<account>:oidc-provider/<name>\"",

@@ -42,14 +42,15 @@ impl Trusted {
     pub fn account(&self) -> Option<&str> {
         match self {
             Self::Account(a) | Self::User(a, _) | Self::Role(a, _) => Some(a),
-            Self::AnyRam | Self::Service(_) | Self::Federated => None,
+            Self::AnyRam | Self::Service(_) | Self::Federated(_) => None,
         }
     }
 }
 
 impl fmt::Display for Trusted {
     /// The entry as a policy writes it: `acs:ram::12345678:root`, `...:user/Alice`,
-    /// `...:role/ops`, `*` (any RAM identity of any account), a service name, or `federated`.
+    /// `...:role/ops`, `*` (any RAM identity of any account), a service name, or an identity
+    /// provider's ARN.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::AnyRam => f.write_str("*"),
@@ -57,7 +58,7 @@ impl fmt::Display for Trusted {
             Self::User(a, n) => write!(f, "acs:ram::{a}:user/{n}"),
             Self::Role(a, n) => write!(f, "acs:ram::{a}:role/{n}"),
             Self::Service(s) => f.write_str(s),
-            Self::Federated => f.write_str("federated"),
+            Self::Federated(provider) => f.write_str(provider),
         }
     }
 }
