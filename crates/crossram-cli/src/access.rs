@@ -52,6 +52,8 @@ struct RoleAccess {
 /// What `crossram access` found.
 struct Report {
     account: String,
+    /// The account alias, when the caller may read it and one is set.
+    alias: Option<String>,
     roles: Vec<RoleAccess>,
 }
 
@@ -108,6 +110,14 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         .get_caller_identity()
         .await
         .context("sts:GetCallerIdentity")?;
+    // Only a label: a caller without ram:GetAccountAlias still gets its report.
+    let alias = client
+        .ram()
+        .get_account_alias()
+        .await
+        .ok()
+        .map(|a| a.account_alias)
+        .filter(|a| !a.is_empty() && *a != me.account_id);
     let mut listed = Vec::new();
     let mut marker = None;
     loop {
@@ -147,6 +157,7 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
     }
     Ok(Report {
         account: me.account_id,
+        alias,
         roles: roles.into_iter().flatten().collect(),
     })
 }
@@ -284,9 +295,14 @@ fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<Reachab
 fn to_text(report: &Report) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
+    let alias = report
+        .alias
+        .as_deref()
+        .map(|a| format!(" ({a})"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "account {}: {} role{}",
+        "account {}{alias}: {} role{}",
         report.account,
         report.roles.len(),
         if report.roles.len() == 1 { "" } else { "s" }
@@ -415,6 +431,7 @@ fn to_json(report: &Report) -> Value {
     let (others, open) = exposure(report);
     json!({
         "account": report.account,
+        "alias": report.alias,
         "roles": roles,
         "other_accounts": others.iter().map(|(account, roles)| {
             json!({"account": account, "roles": roles.iter().map(Reachable::to_json).collect::<Vec<_>>()})

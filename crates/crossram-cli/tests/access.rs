@@ -71,6 +71,7 @@ fn an_account_reads_as_who_can_assume_what() {
 
     let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
+    assert_eq!(report["alias"], "company-a");
     let role = |name: &str| {
         report["roles"]
             .as_array()
@@ -122,7 +123,7 @@ fn an_account_reads_as_who_can_assume_what() {
 
     let text = ok(&crossram("access", &url, &world, "company-a", &[]));
     for line in [
-        "account 11223344: 5 roles",
+        "account 11223344 (company-a): 5 roles",
         "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
         "  refused to         acs:ram::12345678:user/Mallory  (another account, statement 1)",
         "  grants             AliyunECSFullAccess (System)",
@@ -141,7 +142,7 @@ fn an_account_reads_as_who_can_assume_what() {
 
     // Account B lends nothing.
     let b = ok(&crossram("access", &url, &world, "company-b", &[]));
-    assert!(b.starts_with("account 12345678: 0 roles"), "{b}");
+    assert!(b.starts_with("account 12345678 (company-b): 0 roles"), "{b}");
     assert!(
         b.contains("no other account can assume a role of 12345678"),
         "{b}"
@@ -196,7 +197,7 @@ fn a_refusal_names_the_call_and_what_reading_an_account_takes() {
         )
         .output()
         .unwrap();
-    assert!(ok(&o).starts_with("account 11223344: 0 roles"));
+    assert!(ok(&o).starts_with("account 11223344 (company-a): 0 roles"));
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub struct Grant {
     pub statement: usize,
     /// Allow or Deny.
     pub effect: Effect,
-    /// The `Principal` entries in the order written (empty when it has none).
+    /// The `Principal` entries in the order written, each once (empty when it has none).
     pub principals: Vec<Trusted>,
     /// Every operator and key of its `Condition`, in the order written.
     pub conditions: Vec<ConditionKey>,
@@ -75,11 +75,16 @@ impl PolicyDocument {
             .map(|(i, s)| Grant {
                 statement: i,
                 effect: s.effect,
-                principals: s
-                    .principal
-                    .as_ref()
-                    .map(|p| p.trusted.clone())
-                    .unwrap_or_default(),
+                principals: s.principal.as_ref().map_or_else(Vec::new, |p| {
+                    // Each entry once, in the order first written.
+                    let mut seen = Vec::with_capacity(p.trusted.len());
+                    for t in &p.trusted {
+                        if !seen.contains(t) {
+                            seen.push(t.clone());
+                        }
+                    }
+                    seen
+                }),
                 conditions: s
                     .condition
                     .iter()
@@ -106,7 +111,8 @@ mod tests {
         let doc = PolicyDocument::parse(
             r#"{"Version": "1", "Statement": [
                 {"Effect": "Allow", "Action": "sts:AssumeRole",
-                 "Principal": {"RAM": ["acs:ram::12345678:root", "acs:ram::99:user/Bob"],
+                 "Principal": {"RAM": ["acs:ram::12345678:root", "acs:ram::99:user/Bob",
+                                       "acs:ram::12345678:root"],
                                "Service": "ecs.aliyuncs.com"},
                  "Condition": {"StringEquals": {"sts:ExternalId": "abc-123"},
                                "IpAddress": {"acs:SourceIp": "203.0.113.0/24"}}},
