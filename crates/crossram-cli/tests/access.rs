@@ -142,7 +142,10 @@ fn an_account_reads_as_who_can_assume_what() {
 
     // Account B lends nothing.
     let b = ok(&crossram("access", &url, &world, "company-b", &[]));
-    assert!(b.starts_with("account 12345678 (company-b): 0 roles"), "{b}");
+    assert!(
+        b.starts_with("account 12345678 (company-b): 0 roles"),
+        "{b}"
+    );
     assert!(
         b.contains("no other account can assume a role of 12345678"),
         "{b}"
