@@ -119,7 +119,7 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         .map(|a| a.account_alias)
         .filter(|a| !a.is_empty() && *a != me.account_id);
     let mut listed = Vec::new();
-    let mut marker = None;
+    let (mut marker, mut previous) = (None, None);
     loop {
         let page = client
             .ram()
@@ -131,7 +131,14 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
             .context("ram:ListRoles")?;
         listed.extend(page.roles);
         match page.marker {
-            Some(m) if page.is_truncated && !m.is_empty() => marker = Some(m),
+            Some(m) if page.is_truncated && !m.is_empty() => {
+                // An endpoint that hands back the marker it was given would never finish.
+                if previous.as_ref() == Some(&m) {
+                    anyhow::bail!("ram:ListRoles answered the same Marker twice: {m}");
+                }
+                previous = Some(m.clone());
+                marker = Some(m);
+            }
             _ => break,
         }
     }
