@@ -243,3 +243,74 @@ fn every_page_of_roles_is_read() {
     names.dedup();
     assert_eq!(names.len(), 1005, "a role was read twice");
 }
+
+/// A server that answers every `ListRoles` with the same marker, forever "truncated", and
+/// `GetCallerIdentity` for account 1; every answer closes its connection.
+fn endless_list_server() -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The head is enough: the action is in the x-acs-action header (V3).
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            let body = if head.contains("x-acs-action: getcalleridentity") {
+                r#"{"RequestId":"r","AccountId":"1","Arn":"acs:ram::1:root","IdentityType":"Account","PrincipalId":"1"}"#
+            } else if head.contains("x-acs-action: listroles") {
+                r#"{"RequestId":"r","IsTruncated":true,"Marker":"again","Roles":{"Role":[]}}"#
+            } else {
+                r#"{"RequestId":"r","AccountAlias":""}"#
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn an_endpoint_that_repeats_its_list_marker_is_named_not_looped_on() {
+    let url = endless_list_server();
+    let world = common::world_file("access-endless");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args([
+            "access",
+            "--endpoint",
+            &url,
+            "--account",
+            "company-a",
+            "--world",
+        ])
+        .arg(&world)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Were the marker followed, the command would never end: give it 30 seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("crossram access kept listing roles");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ram:ListRoles answered the same Marker twice: again"),
+        "{stderr}"
+    );
+}
