@@ -229,6 +229,7 @@ fn near_miss_json(n: &NearMiss) -> Value {
         .map(|u| match u {
             Unmet::Resource => json!({"element": "Resource"}),
             Unmet::Principal => json!({"element": "Principal"}),
+            Unmet::Conditions => json!({"element": "Conditions"}),
             Unmet::Condition {
                 operator,
                 key,

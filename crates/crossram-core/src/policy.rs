@@ -52,7 +52,7 @@ mod review;
 
 pub use context::Context;
 pub use eval::{
-    AssumeRoleEvaluation, NearMiss, Side, Unmet, authorize, authorize_assume_role,
+    AssumeRoleEvaluation, NearMiss, Side, Unmet, admits, authorize, authorize_assume_role,
     combine_assume_role, evaluate, near_misses,
 };
 pub use parse::PolicyError;

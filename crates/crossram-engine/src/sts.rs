@@ -8,7 +8,9 @@ use time::Duration;
 use crossram_core::ApiError;
 use crossram_core::arn::parse_role_arn;
 use crossram_core::names;
-use crossram_core::policy::{self, Decision, NamedPolicy, PolicyDocument, PolicyKind, Request};
+use crossram_core::policy::{
+    self, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, Request,
+};
 
 use crate::answer::{Answer, JsonWriter};
 use crate::api::{ApiRequest, ApiResult, Caller, RequestContext, RoleSession};
@@ -185,6 +187,7 @@ pub(crate) fn assume_role(
     let eval = policy::authorize_assume_role(&request, &named, caller_session_named, trust);
     if eval.decision != Decision::Allow {
         let trust_scope = format!("the trust policy of role {role_name}");
+        let outsider = Evaluation::implicit_deny();
         let (side, message, refused) = if eval.caller.decision != Decision::Allow {
             let own: Vec<NamedPolicy<'_>> =
                 named.iter().copied().chain(caller_session_named).collect();
@@ -194,6 +197,13 @@ pub(crate) fn assume_role(
             };
             let scope = "the caller's own policies";
             (&eval.caller, IDENTITY_DENIED, Refused { scope, near })
+        } else if !policy::admits(&request, &[trust]) {
+            // A caller no Allow statement admits is told one thing whatever it sends: were a
+            // matching conditional Deny reported as such, its condition would answer guesses
+            // of, say, the ExternalId.
+            let near = policy::near_misses(&request, &[trust]);
+            let scope = trust_scope.as_str();
+            (&outsider, TRUST_DENIED, Refused { scope, near })
         } else {
             let near = match eval.trust.decision {
                 Decision::ImplicitDeny => policy::near_misses(&request, &[trust]),

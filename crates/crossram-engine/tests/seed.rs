@@ -1343,3 +1343,70 @@ async fn the_audit_trail_pages_oldest_first_across_a_turning_ring() {
         assert!(err.starts_with("InvalidParameter"), "{k}={v}: {err}");
     }
 }
+
+#[tokio::test]
+async fn outsiders_read_the_same_refusal_whatever_they_send() {
+    let w = world().await;
+    let (a, b, _, _) = onboard(&w).await;
+    // Bob alone is trusted; a Deny of everyone without the ExternalId guards the role further.
+    let guarded = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Bob"]}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"*"},"Condition":{"StringNotEquals":{"sts:ExternalId":"dx-secret"}}}]}"#;
+    // Anyone, given the ExternalId and a source network.
+    let anyone = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"*"},"Condition":{"StringEquals":{"sts:ExternalId":"zz-secret"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}]}"#;
+    for (name, trust) in [("guarded", guarded), ("anyone", anyone)] {
+        ok(
+            &w,
+            &a,
+            Product::Ram,
+            "CreateRole",
+            &[("RoleName", name), ("AssumeRolePolicyDocument", trust)],
+        )
+        .await;
+    }
+    let key = ok(
+        &w,
+        &b,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", "Alice")],
+    )
+    .await;
+    // Alice may call AssumeRole, but neither trust names her.
+    let alice = caller(&w, s(&key, &["AccessKey", "AccessKeyId"]), None);
+    let detail = async |role: &str, external_id: &str| {
+        let arn = format!("acs:ram::11223344:role/{role}");
+        let err = call(
+            &w,
+            &alice,
+            Product::Sts,
+            "AssumeRole",
+            &[
+                ("RoleArn", &arn),
+                ("RoleSessionName", "probe"),
+                ("ExternalId", external_id),
+            ],
+        )
+        .await
+        .unwrap_err()
+        .unwrap_err();
+        assert_eq!(err.code(), "NoPermission");
+        err.denial().unwrap().clone()
+    };
+    for (role, secret) in [("guarded", "dx-secret"), ("anyone", "zz-secret")] {
+        let right = detail(role, secret).await;
+        assert_eq!(right, detail(role, "guess").await, "{role}");
+        assert_eq!(right, detail(role, "").await, "{role}");
+        assert!(!right.policy_type.contains(secret), "{right:?}");
+    }
+    let guarded = detail("guarded", "guess").await;
+    assert_eq!(guarded.no_permission_type, "ImplicitDeny");
+    assert!(
+        guarded
+            .policy_type
+            .ends_with("its Principal does not trust the caller"),
+        "{guarded:?}"
+    );
+    assert!(detail("anyone", "guess").await.policy_type.ends_with(
+        "its Condition does not hold (which key is not said to a caller it admits only \
+             through \"*\")"
+    ));
+}

@@ -81,6 +81,10 @@ pub enum Unmet {
     Resource,
     /// The `Principal` element does not trust the caller.
     Principal,
+    /// Some condition does not hold, and which is not said: the statement admits the caller
+    /// only through `"RAM": "*"`, so anyone could read a detailed answer and, trying values,
+    /// learn what the conditions want.
+    Conditions,
     /// A condition key does not hold.
     Condition {
         /// The operator, e.g. `StringEquals`.
@@ -100,6 +104,10 @@ impl fmt::Display for Unmet {
         match self {
             Self::Resource => f.write_str("its Resource does not match the resource"),
             Self::Principal => f.write_str("its Principal does not trust the caller"),
+            Self::Conditions => f.write_str(
+                "its Condition does not hold (which key is not said to a caller it admits only \
+                 through \"*\")",
+            ),
             Self::Condition {
                 operator,
                 key,
@@ -152,21 +160,54 @@ impl fmt::Display for NearMiss {
     }
 }
 
+/// How a statement's `Principal` admits the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Admission {
+    /// By an entry that names the caller, its account or its role (or no `Principal`, or a
+    /// simulation that does not check it).
+    Named,
+    /// Only through `"RAM": "*"`: the statement admits anyone.
+    Anyone,
+    /// Not at all.
+    No,
+}
+
+fn admission(s: &Statement, mode: PrincipalMode<'_>) -> Admission {
+    let Some(p) = &s.principal else {
+        return Admission::Named;
+    };
+    match mode {
+        PrincipalMode::Ignore => Admission::Named,
+        PrincipalMode::Nobody => Admission::No,
+        PrincipalMode::Match(who) => {
+            let admits = p.trusted.iter().filter(|t| t.trusts(who));
+            let mut anyone = false;
+            for t in admits {
+                if *t != Trusted::AnyRam {
+                    return Admission::Named;
+                }
+                anyone = true;
+            }
+            if anyone {
+                Admission::Anyone
+            } else {
+                Admission::No
+            }
+        }
+    }
+}
+
 /// Every element of `s` that fails for `request` (empty when the statement applies).
 ///
-/// A caller the `Principal` does not trust learns that and nothing else: were its conditions
-/// listed too, an outsider could learn which keys a trust policy tests and, trying values,
-/// tell a right `sts:ExternalId` from a wrong one by the condition dropping out of the answer.
+/// What a caller learns depends on how the `Principal` admits it. Not at all: that, and
+/// nothing else; were the conditions listed too, an outsider could learn which keys a trust
+/// policy tests and, trying values, tell a right `sts:ExternalId` from a wrong one by the
+/// condition dropping out of the answer. Only through `"RAM": "*"`: that some condition fails,
+/// not which (anyone is such a caller). By name: every failing key.
 fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<Unmet> {
-    if let Some(p) = &s.principal {
-        let trusted = match mode {
-            PrincipalMode::Ignore => true,
-            PrincipalMode::Match(who) => p.trusted.iter().any(|t| t.trusts(who)),
-            PrincipalMode::Nobody => false,
-        };
-        if !trusted {
-            return vec![Unmet::Principal];
-        }
+    let admitted = admission(s, mode);
+    if admitted == Admission::No {
+        return vec![Unmet::Principal];
     }
     let mut out = Vec::new();
     if let Some(r) = &s.resources
@@ -176,6 +217,10 @@ fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<U
     }
     for block in s.condition.iter().flatten() {
         for (key, sent) in block.unmet(request.context) {
+            if admitted == Admission::Anyone {
+                out.push(Unmet::Conditions);
+                return out;
+            }
             out.push(Unmet::Condition {
                 operator: block.op.name(),
                 key: key.to_owned(),
@@ -184,6 +229,29 @@ fn unmet(s: &Statement, request: &Request<'_>, mode: PrincipalMode<'_>) -> Vec<U
         }
     }
     out
+}
+
+/// Whether some Allow statement of `policies` that names the request's action admits the
+/// request's principal, conditions and resource aside: whether the caller is one the trust
+/// policy means at all. A refusal of a caller no statement admits is told the same way
+/// whatever the caller sends (see [`near_misses`]): even a conditional Deny that matches must
+/// not turn the answer into a different one, or the Deny's condition becomes an oracle.
+pub fn admits(request: &Request<'_>, policies: &[NamedPolicy<'_>]) -> bool {
+    let mode = match request.principal {
+        Some(p) => PrincipalMode::Match(p),
+        None => PrincipalMode::Ignore,
+    };
+    policies.iter().any(|policy| {
+        let doc = policy.document;
+        candidates(doc, request.action).any(|i| {
+            doc.statements.get(i).is_some_and(|s| {
+                let action_hit = s.actions.items.iter().any(|a| a.matches(request.action));
+                s.effect == Effect::Allow
+                    && action_hit != s.not_action
+                    && admission(s, mode) != Admission::No
+            })
+        })
+    })
 }
 
 /// The Allow statements of `policies` that name the request's action but do not apply to it,
@@ -532,6 +600,33 @@ mod tests {
             // The trusted account and the expected ExternalId belong to the role's owner.
             assert!(!got[0].contains("abc-123") && !got[0].contains("12345678"));
         }
+    }
+
+    #[test]
+    fn admits_names_the_callers_a_trust_policy_means() {
+        let doc = trust();
+        let trust = [NamedPolicy {
+            name: "t",
+            document: &doc,
+        }];
+        let context = Context::new();
+        let admitted = |account: &str| {
+            let who = Principal::User {
+                account: crate::AccountId::parse(account).unwrap(),
+                user_name: "Alice".into(),
+                user_id: "1".into(),
+            };
+            let request = Request {
+                action: "sts:AssumeRole",
+                resource: "acs:ram::11223344:role/ecs-admin",
+                principal: Some(&who),
+                context: &context,
+            };
+            admits(&request, &trust)
+        };
+        // Conditions aside: account 12345678 is meant, 99999999 is not.
+        assert!(admitted("12345678"));
+        assert!(!admitted("99999999"));
     }
 
     #[test]
