@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use clap::Args;
 use crossram_client::Client;
 use crossram_client::api::ram::{PageRequest, RoleNameRequest};
-use crossram_core::policy::{Grant, Trusted};
+use crossram_core::policy::{ConditionKey, Grant, Trusted};
 use crossram_core::{Effect, PolicyDocument, PolicyKind};
 use serde_json::{Value, json};
 
@@ -188,7 +188,7 @@ async fn read_role(
         .as_deref()
         .ok_or_else(|| "GetRole answered no AssumeRolePolicyDocument".to_owned())
         .and_then(|text| PolicyDocument::parse(text, PolicyKind::Trust).map_err(|e| e.to_string()))
-        .map(|doc| doc.grants("sts:AssumeRole"));
+        .map(|doc| assume_grants(&doc));
     let policies = client
         .ram()
         .list_policies_for_role(by_name())
@@ -204,6 +204,25 @@ async fn read_role(
         grants,
         policies,
     })
+}
+
+/// The ways in: the statements that name `sts:AssumeRole`, or the SAML or OIDC form of it
+/// (what a Federated principal is trusted for), each once, in statement order.
+fn assume_grants(doc: &PolicyDocument) -> Vec<Grant> {
+    let mut grants: Vec<Grant> = Vec::new();
+    for action in [
+        "sts:AssumeRole",
+        "sts:AssumeRoleWithSAML",
+        "sts:AssumeRoleWithOIDC",
+    ] {
+        for g in doc.grants(action) {
+            if !grants.iter().any(|have| have.statement == g.statement) {
+                grants.push(g);
+            }
+        }
+    }
+    grants.sort_by_key(|g| g.statement);
+    grants
 }
 
 /// Who an entry admits, as a reader of this account sees it.
@@ -228,6 +247,8 @@ fn covers(d: &Trusted, t: &Trusted) -> bool {
         (Trusted::Account(a), Trusted::Account(b) | Trusted::User(b, _) | Trusted::Role(b, _)) => {
             a == b
         }
+        // Service names compare as the policy engine compares them.
+        (Trusted::Service(a), Trusted::Service(b)) => a.eq_ignore_ascii_case(b),
         _ => d == t,
     }
 }
@@ -242,33 +263,68 @@ fn refused_by(grants: &[Grant], t: &Trusted) -> Option<usize> {
         .map(|g| g.statement)
 }
 
-/// A role that can be reached, with the conditions of the statement that lets it be.
+/// A role that can be reached, and on what: each statement that lets it be brings its
+/// conditions as one alternative, and one statement without conditions makes it unconditional.
 struct Reachable<'r> {
     role: &'r str,
-    conditions: Vec<String>,
+    /// The alternatives (any one suffices); empty when some statement has no condition.
+    when: Vec<&'r [ConditionKey]>,
+    unconditional: bool,
 }
 
 impl Reachable<'_> {
-    /// `ecs-vendor` or `ecs-vendor (when StringEquals sts:ExternalId)`.
+    /// `ecs-vendor`, or `ecs-vendor (when StringEquals sts:ExternalId; or when ...)`.
     fn describe(&self) -> String {
-        match self.conditions.as_slice() {
-            [] => self.role.to_owned(),
-            c => format!("{} (when {})", self.role, c.join(", ")),
+        if self.unconditional {
+            return self.role.to_owned();
         }
+        let alternatives: Vec<String> = self
+            .when
+            .iter()
+            .map(|keys| {
+                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                format!("when {}", keys.join(", "))
+            })
+            .collect();
+        format!("{} ({})", self.role, alternatives.join("; or "))
     }
 
     fn to_json(&self) -> Value {
-        json!({"name": self.role, "conditions": self.conditions})
+        let when: Vec<Value> = if self.unconditional {
+            Vec::new()
+        } else {
+            self.when.iter().map(|keys| conditions_json(keys)).collect()
+        };
+        json!({"name": self.role, "when": when})
     }
 }
 
-/// Adds `role` to `list` unless it is there already.
-fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &Grant) {
-    if !list.iter().any(|r| r.role == role) {
-        list.push(Reachable {
-            role,
-            conditions: grant.conditions.iter().map(ToString::to_string).collect(),
-        });
+/// Conditions as `[{operator, key}]`.
+fn conditions_json(keys: &[ConditionKey]) -> Value {
+    keys.iter()
+        .map(|c| json!({"operator": c.operator, "key": c.key}))
+        .collect()
+}
+
+/// Adds what `grant` lets of `role` to `list`.
+fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &'r Grant) {
+    let at = match list.iter().position(|r| r.role == role) {
+        Some(at) => at,
+        None => {
+            list.push(Reachable {
+                role,
+                when: Vec::new(),
+                unconditional: false,
+            });
+            list.len() - 1
+        }
+    };
+    if let Some(r) = list.get_mut(at) {
+        if grant.conditions.is_empty() {
+            r.unconditional = true;
+        } else if !r.when.contains(&grant.conditions.as_slice()) {
+            r.when.push(&grant.conditions);
+        }
     }
 }
 
@@ -407,11 +463,7 @@ fn to_json(report: &Report) -> Value {
                         .iter()
                         .flat_map(|g| g.principals.iter().map(move |t| (g, t)))
                         .map(|(g, t)| {
-                            let conditions: Vec<Value> = g
-                                .conditions
-                                .iter()
-                                .map(|c| json!({"operator": c.operator, "key": c.key}))
-                                .collect();
+                            let conditions = conditions_json(&g.conditions);
                             json!({
                                 "statement": g.statement,
                                 "effect": g.effect.as_str(),
@@ -445,4 +497,60 @@ fn to_json(report: &Report) -> Value {
         }).collect::<Vec<_>>(),
         "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(statement: usize, conditions: &[&str]) -> Grant {
+        Grant {
+            statement,
+            effect: Effect::Allow,
+            principals: vec![Trusted::AnyRam],
+            conditions: conditions
+                .iter()
+                .map(|key| ConditionKey {
+                    operator: "StringEquals",
+                    key: (*key).to_owned(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn each_statement_is_an_alternative_and_one_without_conditions_wins() {
+        let (a, b, none) = (
+            grant(0, &["sts:ExternalId"]),
+            grant(1, &["acs:SourceVpc"]),
+            grant(2, &[]),
+        );
+        let mut list = Vec::new();
+        add(&mut list, "r", &a);
+        add(&mut list, "r", &b);
+        add(&mut list, "r", &a);
+        assert_eq!(
+            list.iter().map(Reachable::describe).collect::<Vec<_>>(),
+            ["r (when StringEquals sts:ExternalId; or when StringEquals acs:SourceVpc)"]
+        );
+        add(&mut list, "r", &none);
+        assert_eq!(list[0].describe(), "r");
+        assert_eq!(list[0].to_json(), json!({"name": "r", "when": []}));
+    }
+
+    #[test]
+    fn a_deny_of_a_service_covers_it_in_any_case() {
+        let allow = Trusted::Service("ecs.aliyuncs.com".into());
+        let deny = Trusted::Service("ECS.aliyuncs.com".into());
+        assert!(covers(&deny, &allow));
+        assert!(covers(
+            &Trusted::AnyRam,
+            &Trusted::User("1".into(), "a".into())
+        ));
+        assert!(!covers(&Trusted::AnyRam, &allow));
+        assert!(!covers(
+            &Trusted::Account("2".into()),
+            &Trusted::User("1".into(), "a".into())
+        ));
+    }
 }

@@ -42,6 +42,7 @@ const VENDOR_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Act
 const OPEN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"*"}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:user/Mallory"}}]}"#;
 const BLOCKED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Alice"]}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:root"}}]}"#;
 const FEDERATED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithSAML","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}}]}"#;
+const TWO_WAYS_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Bob"]}}]}"#;
 const OWN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::11223344:user/ops"}}]}"#;
 
 #[test]
@@ -68,6 +69,7 @@ fn an_account_reads_as_who_can_assume_what() {
     create("in-house", OWN_TRUST);
     create("blocked", BLOCKED_TRUST);
     create("federated", FEDERATED_TRUST);
+    create("two-ways", TWO_WAYS_TRUST);
 
     let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
@@ -102,32 +104,40 @@ fn an_account_reads_as_who_can_assume_what() {
     // Alice is allowed by name, but the Deny of her whole account takes it back.
     assert_eq!(role("blocked")["trust"][0]["refused_by_statement"], 1);
     let federated = role("federated");
+    // Trusted for AssumeRoleWithSAML (statement 0) as well as AssumeRole (statement 1).
     assert_eq!(
         federated["trust"][0]["principal"],
         "acs:ram::11223344:saml-provider/idp"
     );
-    assert_eq!(federated["trust"][0]["statement"], 1);
+    assert_eq!(federated["trust"][0]["account"], "11223344");
+    assert_eq!(federated["trust"][0]["reach"], "an identity provider");
+    assert_eq!(federated["trust"][1]["statement"], 1);
     // The summary: who outside can reach the account, and what is open to everyone. A Deny
     // naming another account's user is no reach, and an Allow a Deny takes back is none.
+    // Each statement that lets a role be reached is one alternative; one without conditions
+    // makes the role reachable unconditionally (two-ways: Bob needs no ExternalId).
     assert_eq!(
         report["other_accounts"],
         json!([{"account": "12345678", "roles": [
-            {"name": "ecs-vendor", "conditions": ["StringEquals sts:ExternalId"]}]}])
+            {"name": "ecs-vendor",
+             "when": [[{"operator": "StringEquals", "key": "sts:ExternalId"}]]},
+            {"name": "two-ways", "when": []}]}])
     );
     assert_eq!(
         report["open_to_any_account"],
-        json!([{"name": "open", "conditions": []}])
+        json!([{"name": "open", "when": []}])
     );
     // No policy value is printed: the ExternalId stays in the trust policy.
     assert!(!report.to_string().contains("abc-123"));
 
     let text = ok(&crossram("access", &url, &world, "company-a", &[]));
     for line in [
-        "account 11223344 (company-a): 5 roles",
+        "account 11223344 (company-a): 6 roles",
         "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
         "  refused to         acs:ram::12345678:user/Mallory  (another account, statement 1)",
         "  grants             AliyunECSFullAccess (System)",
-        "account 12345678 can assume ecs-vendor (when StringEquals sts:ExternalId) of 11223344",
+        "account 12345678 can assume ecs-vendor (when StringEquals sts:ExternalId), two-ways of \
+         11223344",
         "warning: any RAM identity of any account may assume open",
         "  may be assumed by  acs:ram::12345678:user/Alice  (another account, statement 0)  but \
          refused by statement 1",

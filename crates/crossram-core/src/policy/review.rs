@@ -37,12 +37,17 @@ pub struct Grant {
 }
 
 impl Trusted {
-    /// The account the entry is confined to, if any (`"RAM": "*"`, services and federated
-    /// providers are not).
+    /// The account the entry is confined to, if any: a RAM entry's, an identity provider's
+    /// (`"RAM": "*"` and services are not).
     pub fn account(&self) -> Option<&str> {
         match self {
             Self::Account(a) | Self::User(a, _) | Self::Role(a, _) => Some(a),
-            Self::AnyRam | Self::Service(_) | Self::Federated(_) => None,
+            // `acs:ram::<account>:saml-provider/<name>`: the provider's account.
+            Self::Federated(arn) => arn
+                .strip_prefix("acs:ram::")
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(account, _)| account),
+            Self::AnyRam | Self::Service(_) => None,
         }
     }
 }
