@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use crossram_core::policy::{NearMiss, Unmet, combine_assume_role, evaluate, near_misses};
+use crossram_core::policy::{self, NearMiss, Unmet, combine_assume_role, evaluate, near_misses};
 use crossram_core::{
     Context, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request,
 };
@@ -144,31 +144,56 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     // The decision, the side that refused (identity and trust together decide like
     // AssumeRole), and for an implicit deny the statements that came close on every side that
     // refused, and why they did not apply.
+    let mut notes: Vec<String> = Vec::new();
+    // Explains one set of policies that refused implicitly: its near misses, or that none of
+    // its statements allows the action at all.
+    let explain = |policies: &[NamedPolicy<'_>], which: &str, notes: &mut Vec<String>| {
+        let near = near_misses(&request, policies);
+        if near.is_empty() {
+            notes.push(format!(
+                "no statement of {which} allows {} on {}",
+                args.action, args.resource
+            ));
+        }
+        near
+    };
     let (evaluation, refused_by, near) = if !identity.is_empty() && !trust.is_empty() {
         let r = combine_assume_role(evaluate(&request, &identity), evaluate(&request, &trust));
         let mut near = Vec::new();
         if r.decision == Decision::ImplicitDeny {
             if r.caller.decision == Decision::ImplicitDeny {
-                near.extend(near_misses(&request, &identity));
+                near.extend(explain(&identity, "the identity policies", &mut notes));
             }
             if r.trust.decision == Decision::ImplicitDeny {
-                near.extend(near_misses(&request, &trust));
+                near.extend(explain(&trust, "the trust policies", &mut notes));
             }
+        }
+        if let (Decision::ImplicitDeny | Decision::ExplicitDeny, Some(side)) =
+            (r.decision, r.refused_by)
+        {
+            notes.insert(
+                0,
+                match side {
+                    policy::Side::Caller => "refused by the caller's side: the identity policies",
+                    policy::Side::Trust => "refused by the role's side: the trust policies",
+                }
+                .to_owned(),
+            );
         }
         (r.to_evaluation(), r.refused_by, near)
     } else {
         let evaluation: Evaluation = evaluate(&request, &all);
         let near = match evaluation.decision {
-            Decision::ImplicitDeny => near_misses(&request, &all),
+            Decision::ImplicitDeny => explain(&all, "the policies", &mut notes),
             _ => Vec::new(),
         };
         (evaluation, None, near)
     };
-    let mut notes: Vec<&str> = Vec::new();
     if has_trust && principal.is_none() {
         notes.push(
             "no --principal: the Principal elements of the trust policies were not checked \
-             (give the caller's ARN to decide as AssumeRole does)",
+             (give the caller's ARN to decide as AssumeRole does)"
+                .to_owned(),
         );
     }
     // Trust policies never let a root assume a role, whatever they say: say so, or the
@@ -176,7 +201,8 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
     if matches!(principal, Some(Principal::Root { .. })) && has_trust {
         notes.push(
             "a root principal is never trusted: roles may not be assumed by root accounts (the \
-             service answers NoPermission to a root AccessKey's AssumeRole); use a RAM user",
+             service answers NoPermission to a root AccessKey's AssumeRole); use a RAM user"
+                .to_owned(),
         );
     }
     if !args.json {

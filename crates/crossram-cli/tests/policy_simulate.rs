@@ -497,3 +497,30 @@ fn a_context_value_the_service_could_not_send_is_refused() {
         assert!(stderr(&o).contains(says), "{kv}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_side_with_no_statement_for_the_action_is_said_to_have_none() {
+    let identity = data("ecs-full-access.json");
+    let trust = data("trust-external-id.json");
+    let o = simulate(&[
+        "--policy",
+        &identity,
+        "--policy",
+        &trust,
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        ROLE,
+        "--principal",
+        ALICE,
+    ]);
+    assert_eq!(stdout(&o).trim(), "ImplicitDeny");
+    let err = stderr(&o);
+    for line in [
+        "note: refused by the caller's side: the identity policies",
+        &format!("note: no statement of the identity policies allows sts:AssumeRole on {ROLE}"),
+        "the request carries no sts:ExternalId for its StringEquals condition",
+    ] {
+        assert!(err.contains(line), "no {line:?} in:\n{err}");
+    }
+}

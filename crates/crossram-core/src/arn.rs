@@ -168,6 +168,14 @@ impl Principal {
                     session_name: session.to_owned(),
                 })
             }
+            // A role itself never calls: one of its sessions does.
+            _ if !rest.is_empty() && !rest.contains('/') => {
+                Err(ApiError::invalid_parameter(format!(
+                    "The principal \"{s}\" names a role, which never calls by itself; name one \
+                     of its sessions: acs:ram::{}:assumed-role/{rest}/SESSION.",
+                    arn.account
+                )))
+            }
             _ => Err(bad()),
         }
     }
@@ -380,6 +388,14 @@ mod tests {
         ] {
             assert!(Principal::parse_arn(bad).is_err(), "{bad}");
         }
+        // A role is not a caller; the message says what is.
+        let role = Principal::parse_arn("acs:ram::22220002:role/hop").unwrap_err();
+        assert!(
+            role.message()
+                .ends_with("name one of its sessions: acs:ram::22220002:assumed-role/hop/SESSION."),
+            "{}",
+            role.message()
+        );
     }
 
     #[test]

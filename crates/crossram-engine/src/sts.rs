@@ -141,9 +141,6 @@ pub(crate) fn assume_role(
     let duration = input
         .duration
         .unwrap_or(i64::from(limits.default_session_seconds));
-    if duration > role.max_session_duration {
-        return Err(bad_duration());
-    }
 
     // Both sides: the caller's own account must allow sts:AssumeRole on the role, and the
     // role's trust policy must name the caller. An explicit Deny anywhere wins.
@@ -221,6 +218,11 @@ pub(crate) fn assume_role(
             Some(message),
             &refused,
         ));
+    }
+
+    // Only a caller both sides allow learns the role's MaxSessionDuration.
+    if duration > role.max_session_duration {
+        return Err(bad_duration());
     }
 
     let now = e.env.clock.now();

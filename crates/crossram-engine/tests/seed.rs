@@ -1397,6 +1397,23 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
         assert_eq!(right, detail(role, "").await, "{role}");
         assert!(!right.policy_type.contains(secret), "{right:?}");
     }
+    // Nor does an outsider learn the role's MaxSessionDuration (3,600 s): a longer session
+    // is refused as the shorter one is.
+    for seconds in ["3600", "3601"] {
+        let code = code(
+            &w,
+            &alice,
+            Product::Sts,
+            "AssumeRole",
+            &[
+                ("RoleArn", "acs:ram::11223344:role/guarded"),
+                ("RoleSessionName", "probe"),
+                ("DurationSeconds", seconds),
+            ],
+        )
+        .await;
+        assert_eq!(code, "NoPermission", "{seconds}");
+    }
     let guarded = detail("guarded", "guess").await;
     assert_eq!(guarded.no_permission_type, "ImplicitDeny");
     assert!(
