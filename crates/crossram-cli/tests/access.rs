@@ -169,19 +169,23 @@ fn a_refusal_names_the_call_and_what_reading_an_account_takes() {
     a(&["ram", "CreateUser", "UserName=auditor"]);
     let key: Value =
         serde_json::from_str(&a(&["ram", "CreateAccessKey", "UserName=auditor"])).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
-        .args(["access", "--endpoint", &url])
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
-        )
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
-        )
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .output()
-        .unwrap();
+    // The auditor's keys come from the environment, as the client's default chain reads them.
+    let as_auditor = || {
+        Command::new(env!("CARGO_BIN_EXE_crossram"))
+            .args(["access", "--endpoint", &url])
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+            )
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
+            )
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let o = as_auditor();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
@@ -198,19 +202,7 @@ fn a_refusal_names_the_call_and_what_reading_an_account_takes() {
         "PolicyName=AliyunRAMReadOnlyAccess",
         "UserName=auditor",
     ]);
-    let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
-        .args(["access", "--endpoint", &url])
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
-        )
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            key["AccessKey"]["AccessKeySecret"].as_str().unwrap(),
-        )
-        .output()
-        .unwrap();
-    assert!(ok(&o).starts_with("account 11223344 (company-a): 0 roles"));
+    assert!(ok(&as_auditor()).starts_with("account 11223344 (company-a): 0 roles"));
 }
 
 #[test]

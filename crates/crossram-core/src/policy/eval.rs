@@ -535,13 +535,18 @@ mod tests {
         .unwrap()
     }
 
-    fn near(account: &str, context: &Context) -> Vec<String> {
-        let doc = trust();
-        let who = Principal::User {
+    /// User Alice of `account`.
+    fn alice_of(account: &str) -> Principal {
+        Principal::User {
             account: crate::AccountId::parse(account).unwrap(),
             user_name: "Alice".into(),
             user_id: "1".into(),
-        };
+        }
+    }
+
+    fn near(account: &str, context: &Context) -> Vec<String> {
+        let doc = trust();
+        let who = alice_of(account);
         let request = Request {
             action: "sts:AssumeRole",
             resource: "acs:ram::11223344:role/ecs-admin",
@@ -611,11 +616,7 @@ mod tests {
         }];
         let context = Context::new();
         let admitted = |account: &str| {
-            let who = Principal::User {
-                account: crate::AccountId::parse(account).unwrap(),
-                user_name: "Alice".into(),
-                user_id: "1".into(),
-            };
+            let who = alice_of(account);
             let request = Request {
                 action: "sts:AssumeRole",
                 resource: "acs:ram::11223344:role/ecs-admin",
@@ -632,11 +633,7 @@ mod tests {
     #[test]
     fn an_allowed_request_has_no_near_miss_from_the_statement_that_allowed_it() {
         let doc = trust();
-        let who = Principal::User {
-            account: crate::AccountId::parse("12345678").unwrap(),
-            user_name: "Alice".into(),
-            user_id: "1".into(),
-        };
+        let who = alice_of("12345678");
         let context = Context::new().with("sts:ExternalId", "abc-123");
         let request = Request {
             action: "sts:AssumeRole",
