@@ -1,22 +1,26 @@
-//! `crossram access`: who can reach an account. Reads every RAM role of the account whose keys
-//! it is given (on the emulator or the real cloud alike) and prints, for each, whom its trust
-//! policy lets assume it and on which conditions, whom it refuses, and the policies it grants;
-//! then the other accounts that can reach this one, and the roles any identity of any account
-//! may assume. What an auditor asks of an account that lends roles to others.
+//! `crossram access`: who can reach an account, and who can leave it. Reads every RAM role of
+//! the account whose keys it is given (on the emulator or the real cloud alike) and prints, for
+//! each, whom its trust policy lets assume it and on which conditions, whom it refuses, and the
+//! policies it grants; then the users whose policies (their own or their groups') let them call
+//! `sts:AssumeRole`, on which roles; then the other accounts that can reach this one, and the
+//! roles any identity of any account may assume. What an auditor asks of an account that lends
+//! roles to others or borrows them.
 //!
-//! It needs `ram:ListRoles`, `ram:GetRole` and `ram:ListPoliciesForRole` (a RAM user with
-//! `AliyunRAMReadOnlyAccess` will do) and `sts:GetCallerIdentity`.
+//! It needs `sts:GetCallerIdentity` and RAM's read actions on roles, users, groups and policies
+//! (a RAM user with `AliyunRAMReadOnlyAccess` will do).
 //!
 //! Exit status: 0 when the account was read; 1 when the service refused a call or could not be
 //! reached; 2 for unusable input.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 use crossram_client::Client;
-use crossram_client::api::ram::{PageRequest, RoleNameRequest};
+use crossram_client::api::ram::{
+    GroupNameRequest, PageRequest, PolicyRefRequest, PolicyType, RoleNameRequest, UserNameRequest,
+};
 use crossram_core::policy::{ConditionKey, Grant, Trusted};
 use crossram_core::{Effect, PolicyDocument, PolicyKind};
 use serde_json::{Value, json};
@@ -24,9 +28,11 @@ use serde_json::{Value, json};
 use crate::client_args::ClientArgs;
 
 /// What reading an account takes, said when the service refuses a call.
-const NEEDED: &str = "reading an account takes sts:GetCallerIdentity, ram:ListRoles, ram:GetRole \
-                      and ram:ListPoliciesForRole (the system policy AliyunRAMReadOnlyAccess \
-                      grants the RAM ones)";
+const NEEDED: &str = "reading an account takes sts:GetCallerIdentity and RAM's read actions on \
+                      roles, users, groups and policies (ram:ListRoles, ram:GetRole, \
+                      ram:ListUsers, ram:GetPolicy, ram:ListPoliciesFor*, \
+                      ram:ListGroupsForUser: the system policy AliyunRAMReadOnlyAccess grants \
+                      them)";
 
 /// `crossram access`.
 #[derive(Debug, Args)]
@@ -49,12 +55,28 @@ struct RoleAccess {
     policies: Vec<(String, String)>,
 }
 
+/// A user's way out: a statement naming `sts:AssumeRole` in one of its policies.
+struct Way {
+    policy: PolicyRef,
+    /// The group the policy is attached to, when it is not the user's own.
+    group: Option<String>,
+    grant: Grant,
+}
+
+/// A user with a way out.
+struct UserAccess {
+    name: String,
+    ways: Vec<Way>,
+}
+
 /// What `crossram access` found.
 struct Report {
     account: String,
     /// The account alias, when the caller may read it and one is set.
     alias: Option<String>,
     roles: Vec<RoleAccess>,
+    /// The users whose policies name `sts:AssumeRole`.
+    users: Vec<UserAccess>,
 }
 
 pub(crate) fn run(args: AccessArgs) -> ExitCode {
@@ -118,60 +140,232 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         .ok()
         .map(|a| a.account_alias)
         .filter(|a| !a.is_empty() && *a != me.account_id);
-    let mut listed = Vec::new();
-    let (mut marker, mut previous) = (None, None);
-    loop {
+    let listed = all_pages("ram:ListRoles", |marker| async {
         let page = client
             .ram()
             .list_roles(PageRequest {
-                marker: marker.take(),
+                marker,
                 max_items: Some(1000),
             })
-            .await
-            .context("ram:ListRoles")?;
-        listed.extend(page.roles);
-        match page.marker {
-            Some(m) if page.is_truncated && !m.is_empty() => {
+            .await?;
+        Ok((page.roles, page.is_truncated, page.marker))
+    })
+    .await?;
+    let roles = in_flight(client, listed, read_role).await?;
+    let users = read_users(client).await?;
+    Ok(Report {
+        account: me.account_id,
+        alias,
+        roles,
+        users,
+    })
+}
+
+/// Every item of a paged `List*` call: `fetch` gets the marker of the page to read (none for
+/// the first) and answers its items, whether more follow, and the next marker.
+async fn all_pages<T, F, Fut>(call: &str, mut fetch: F) -> anyhow::Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, bool, Option<String>), crossram_client::Error>>,
+{
+    let mut items = Vec::new();
+    let (mut marker, mut previous) = (None, None);
+    loop {
+        let (page, truncated, next) = fetch(marker.take()).await.context(call.to_owned())?;
+        items.extend(page);
+        match next {
+            Some(m) if truncated && !m.is_empty() => {
                 // An endpoint that hands back the marker it was given would never finish.
                 if previous.as_ref() == Some(&m) {
-                    anyhow::bail!("ram:ListRoles answered the same Marker twice: {m}");
+                    anyhow::bail!("{call} answered the same Marker twice: {m}");
                 }
                 previous = Some(m.clone());
                 marker = Some(m);
             }
-            _ => break,
+            _ => return Ok(items),
         }
     }
-    let mut roles: Vec<Option<RoleAccess>> =
-        std::iter::repeat_with(|| None).take(listed.len()).collect();
-    let mut waiting = listed.into_iter().enumerate();
+}
+
+/// `read(client, item)` for every item, [`IN_FLIGHT`] at a time, answers in the items' order;
+/// the first error ends it.
+async fn in_flight<T, R, F, Fut>(client: &Client, items: Vec<T>, read: F) -> anyhow::Result<Vec<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(Client, T) -> Fut,
+    Fut: Future<Output = anyhow::Result<R>> + Send + 'static,
+{
+    let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    let mut waiting = items.into_iter().enumerate();
     let mut reading = tokio::task::JoinSet::new();
     loop {
         while reading.len() < IN_FLIGHT {
-            let Some((i, role)) = waiting.next() else {
+            let Some((i, item)) = waiting.next() else {
                 break;
             };
-            let client = client.clone();
-            reading.spawn(async move { (i, read_role(&client, role).await) });
+            let answer = read(client.clone(), item);
+            reading.spawn(async move { (i, answer.await) });
         }
         let Some(done) = reading.join_next().await else {
             break;
         };
-        let (i, role) = done?;
-        if let Some(slot) = roles.get_mut(i) {
-            *slot = Some(role?);
+        let (i, answer) = done?;
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(answer?);
         }
     }
-    Ok(Report {
-        account: me.account_id,
-        alias,
-        roles: roles.into_iter().flatten().collect(),
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// A policy as an attachment names it: (`System` or `Custom`, name).
+type PolicyRef = (String, String);
+
+/// The users of the account and, for each, the statements of its policies (its own and its
+/// groups') that name `sts:AssumeRole`: the way out of this account into roles anywhere.
+async fn read_users(client: &Client) -> anyhow::Result<Vec<UserAccess>> {
+    let users = all_pages("ram:ListUsers", |marker| async {
+        let page = client
+            .ram()
+            .list_users(PageRequest {
+                marker,
+                // ListUsers pages hold at most 100 (ListRoles 1000).
+                max_items: Some(100),
+            })
+            .await?;
+        Ok((page.users, page.is_truncated, page.marker))
     })
+    .await?;
+    // Each user's own policies and groups, then each group's policies, then each policy once.
+    let names: Vec<String> = users.into_iter().map(|u| u.user_name).collect();
+    let attached = in_flight(client, names.clone(), |client, name: String| async move {
+        let by_name = || UserNameRequest {
+            user_name: name.clone(),
+        };
+        let own = client
+            .ram()
+            .list_policies_for_user(by_name())
+            .await
+            .with_context(|| format!("ram:ListPoliciesForUser {name}"))?;
+        let groups = client
+            .ram()
+            .list_groups_for_user(by_name())
+            .await
+            .with_context(|| format!("ram:ListGroupsForUser {name}"))?;
+        let own: Vec<PolicyRef> = own
+            .policies
+            .into_iter()
+            .map(|p| (p.policy_type, p.policy_name))
+            .collect();
+        let groups: Vec<String> = groups.groups.into_iter().map(|g| g.group_name).collect();
+        Ok((own, groups))
+    })
+    .await?;
+    let mut group_names: Vec<String> = attached.iter().flat_map(|(_, g)| g.clone()).collect();
+    group_names.sort_unstable();
+    group_names.dedup();
+    let group_policies = in_flight(
+        client,
+        group_names.clone(),
+        |client, group: String| async move {
+            let listed = client
+                .ram()
+                .list_policies_for_group(GroupNameRequest {
+                    group_name: group.clone(),
+                })
+                .await
+                .with_context(|| format!("ram:ListPoliciesForGroup {group}"))?;
+            Ok(listed
+                .policies
+                .into_iter()
+                .map(|p| (p.policy_type, p.policy_name))
+                .collect::<Vec<PolicyRef>>())
+        },
+    )
+    .await?;
+    let by_group: HashMap<&str, &[PolicyRef]> = group_names
+        .iter()
+        .map(String::as_str)
+        .zip(group_policies.iter().map(Vec::as_slice))
+        .collect();
+    let mut policies: Vec<PolicyRef> = attached
+        .iter()
+        .flat_map(|(own, _)| own.iter().cloned())
+        .chain(group_policies.iter().flatten().cloned())
+        .collect();
+    policies.sort_unstable();
+    policies.dedup();
+    let documents = in_flight(
+        client,
+        policies.clone(),
+        |client, (kind, name): PolicyRef| async move { read_policy(&client, &kind, &name).await },
+    )
+    .await?;
+    let grants: HashMap<&PolicyRef, &Result<Vec<Grant>, String>> =
+        policies.iter().zip(documents.iter()).collect();
+    let mut out = Vec::new();
+    for (name, (own, groups)) in names.into_iter().zip(attached.iter()) {
+        let mut ways = Vec::new();
+        let through = own
+            .iter()
+            .map(|p| (p, None))
+            .chain(groups.iter().flat_map(|g| {
+                by_group
+                    .get(g.as_str())
+                    .copied()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(move |p| (p, Some(g.clone())))
+            }));
+        for (policy, group) in through {
+            match grants.get(policy) {
+                Some(Ok(found)) => ways.extend(found.iter().map(|grant| Way {
+                    policy: policy.clone(),
+                    group: group.clone(),
+                    grant: grant.clone(),
+                })),
+                Some(Err(e)) => anyhow::bail!("policy {} cannot be read: {e}", policy.1),
+                None => {}
+            }
+        }
+        if !ways.is_empty() {
+            out.push(UserAccess { name, ways });
+        }
+    }
+    Ok(out)
+}
+
+/// A policy's statements that name `sts:AssumeRole` (GetPolicy gives the default version).
+async fn read_policy(
+    client: &Client,
+    kind: &str,
+    name: &str,
+) -> anyhow::Result<Result<Vec<Grant>, String>> {
+    let policy_type = match kind {
+        "System" => PolicyType::System,
+        _ => PolicyType::Custom,
+    };
+    let answer = client
+        .ram()
+        .get_policy(PolicyRefRequest {
+            policy_type,
+            policy_name: name.to_owned(),
+        })
+        .await
+        .with_context(|| format!("ram:GetPolicy {name}"))?;
+    Ok(answer
+        .default_policy_version
+        .and_then(|v| v.policy_document)
+        .ok_or_else(|| "GetPolicy answered no document".to_owned())
+        .and_then(|text| {
+            PolicyDocument::parse(&text, PolicyKind::Identity).map_err(|e| e.to_string())
+        })
+        .map(|doc| doc.grants("sts:AssumeRole")))
 }
 
 /// One role's trust policy (from GetRole: list answers leave it out) and attached policies.
 async fn read_role(
-    client: &Client,
+    client: Client,
     role: crossram_client::api::ram::Role,
 ) -> anyhow::Result<RoleAccess> {
     let by_name = || RoleNameRequest {
@@ -234,6 +428,15 @@ fn reach(t: &Trusted, account: &str) -> &'static str {
         _ if t.account() == Some(account) => "this account",
         _ => "another account",
     }
+}
+
+/// `  when StringEquals sts:ExternalId, ...`, or nothing for no condition.
+fn when(conditions: &[ConditionKey]) -> String {
+    if conditions.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = conditions.iter().map(ToString::to_string).collect();
+    format!("  when {}", keys.join(", "))
 }
 
 /// Whether Deny entry `d` refuses every identity Allow entry `t` admits: `*` refuses every
@@ -387,12 +590,7 @@ fn to_text(report: &Report) -> String {
                 Effect::Allow => "may be assumed by",
                 Effect::Deny => "refused to       ",
             };
-            let when = if grant.conditions.is_empty() {
-                String::new()
-            } else {
-                let keys: Vec<String> = grant.conditions.iter().map(ToString::to_string).collect();
-                format!("  when {}", keys.join(", "))
-            };
+            let when = when(&grant.conditions);
             for t in &grant.principals {
                 let refused = match (grant.effect, refused_by(grants, t)) {
                     (Effect::Allow, Some(i)) => format!("  but refused by statement {i}"),
@@ -411,6 +609,40 @@ fn to_text(report: &Report) -> String {
         }
         for (kind, name) in &role.policies {
             let _ = writeln!(out, "  grants             {name} ({kind})");
+        }
+    }
+    let _ = writeln!(out);
+    if report.users.is_empty() {
+        let _ = writeln!(out, "no user of {} may call sts:AssumeRole", report.account);
+    } else {
+        let _ = writeln!(
+            out,
+            "users who may call sts:AssumeRole (into any role whose trust admits them):"
+        );
+    }
+    let width = report.users.iter().map(|u| u.name.len()).max().unwrap_or(0);
+    for user in &report.users {
+        for way in &user.ways {
+            let g = &way.grant;
+            let verb = match g.effect {
+                Effect::Allow => "may assume",
+                Effect::Deny => "refused   ",
+            };
+            let group = way
+                .group
+                .as_deref()
+                .map(|g| format!(", through group {g}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {verb}  {}  ({} ({}), statement {}{group}){}",
+                user.name,
+                g.resources.join(", "),
+                way.policy.1,
+                way.policy.0,
+                g.statement,
+                when(&g.conditions),
+            );
         }
     }
     let (others, open) = exposure(report);
@@ -496,6 +728,18 @@ fn to_json(report: &Report) -> Value {
             json!({"account": account, "roles": roles.iter().map(Reachable::to_json).collect::<Vec<_>>()})
         }).collect::<Vec<_>>(),
         "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
+        "users": report.users.iter().map(|u| json!({
+            "name": u.name,
+            "assume": u.ways.iter().map(|w| json!({
+                "policy": w.policy.1,
+                "type": w.policy.0,
+                "group": w.group,
+                "statement": w.grant.statement,
+                "effect": w.grant.effect.as_str(),
+                "resources": w.grant.resources,
+                "conditions": conditions_json(&w.grant.conditions),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -508,6 +752,7 @@ mod tests {
             statement,
             effect: Effect::Allow,
             principals: vec![Trusted::AnyRam],
+            resources: Vec::new(),
             conditions: conditions
                 .iter()
                 .map(|key| ConditionKey {

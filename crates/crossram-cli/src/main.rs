@@ -63,8 +63,9 @@ enum Command {
     /// Make one signed call (RAM, STS or ECS) to the emulator or the real cloud and print the
     /// answer.
     Call(call::CallArgs),
-    /// Who can reach an account: every role's trusted principals and conditions, the policies
-    /// it grants, and the other accounts that can assume a role of it.
+    /// Who can reach an account and who can leave it: every role's trusted principals and
+    /// conditions and the policies it grants, the users who may call AssumeRole, and the other
+    /// accounts that can assume a role of it.
     Access(access::AccessArgs),
     /// Load-test an emulator: signed requests over keep-alive connections, throughput and
     /// latency percentiles.

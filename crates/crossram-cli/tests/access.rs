@@ -316,3 +316,77 @@ fn an_endpoint_that_repeats_its_list_marker_is_named_not_looped_on() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
+    let (_server, url, world) = common::serve_world("access-users");
+    let b = |args: &[&str]| ok(&crossram("call", &url, &world, "company-b", args));
+    for user in ["Alice", "Bob", "Carol", "Dan"] {
+        b(&["ram", "CreateUser", &format!("UserName={user}")]);
+    }
+    let attach_to = |what: &str, whom: &str, kind: &str, policy: &str| {
+        b(&[
+            "ram",
+            &format!("AttachPolicyTo{what}"),
+            &format!("PolicyType={kind}"),
+            &format!("PolicyName={policy}"),
+            &format!("{what}Name={whom}"),
+        ])
+    };
+    // Alice: the system policy, on every role. Bob: through his group, one role, with an
+    // ExternalId. Carol: refused. Dan: only ECS, so no way out.
+    attach_to("User", "Alice", "System", "AliyunSTSAssumeRoleAccess");
+    b(&[
+        "ram",
+        "CreatePolicy",
+        "PolicyName=assume-vendor",
+        r#"PolicyDocument={"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"acs:ram::11223344:role/ecs-vendor","Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}]}"#,
+    ]);
+    b(&["ram", "CreateGroup", "GroupName=ops"]);
+    b(&["ram", "AddUserToGroup", "GroupName=ops", "UserName=Bob"]);
+    attach_to("Group", "ops", "Custom", "assume-vendor");
+    b(&[
+        "ram",
+        "CreatePolicy",
+        "PolicyName=no-assume",
+        r#"PolicyDocument={"Version":"1","Statement":[{"Effect":"Deny","Action":"sts:*","Resource":"*"}]}"#,
+    ]);
+    attach_to("User", "Carol", "Custom", "no-assume");
+    attach_to("User", "Dan", "System", "AliyunECSFullAccess");
+
+    let report = access_json(&url, &world, "company-b");
+    assert_eq!(
+        report["users"],
+        json!([
+            {"name": "Alice", "assume": [{"policy": "AliyunSTSAssumeRoleAccess", "type": "System",
+                "group": null, "statement": 0, "effect": "Allow", "resources": ["*"],
+                "conditions": []}]},
+            {"name": "Bob", "assume": [{"policy": "assume-vendor", "type": "Custom",
+                "group": "ops", "statement": 0, "effect": "Allow",
+                "resources": ["acs:ram::11223344:role/ecs-vendor"],
+                "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}]}]},
+            {"name": "Carol", "assume": [{"policy": "no-assume", "type": "Custom",
+                "group": null, "statement": 0, "effect": "Deny", "resources": ["*"],
+                "conditions": []}]},
+        ])
+    );
+    let text = ok(&crossram("access", &url, &world, "company-b", &[]));
+    for line in [
+        "users who may call sts:AssumeRole (into any role whose trust admits them):",
+        "  Alice  may assume  *  (AliyunSTSAssumeRoleAccess (System), statement 0)",
+        "  Bob    may assume  acs:ram::11223344:role/ecs-vendor  (assume-vendor (Custom), \
+         statement 0, through group ops)  when StringEquals sts:ExternalId",
+        "  Carol  refused     *  (no-assume (Custom), statement 0)",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "no line {line:?} in:\n{text}"
+        );
+    }
+    // Account A has no such user.
+    let a = ok(&crossram("access", &url, &world, "company-a", &[]));
+    assert!(
+        a.contains("no user of 11223344 may call sts:AssumeRole"),
+        "{a}"
+    );
+}

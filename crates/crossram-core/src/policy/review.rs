@@ -32,6 +32,8 @@ pub struct Grant {
     pub effect: Effect,
     /// The `Principal` entries in the order written, each once (empty when it has none).
     pub principals: Vec<Trusted>,
+    /// The `Resource` patterns as written (empty when it has none: trust policies).
+    pub resources: Vec<String>,
     /// Every operator and key of its `Condition`, in the order written.
     pub conditions: Vec<ConditionKey>,
 }
@@ -71,7 +73,8 @@ impl fmt::Display for Trusted {
 impl PolicyDocument {
     /// The statements that name `action` (as `Action` or by leaving it out of `NotAction`), in
     /// statement order: for a trust policy and `sts:AssumeRole`, who may assume the role and on
-    /// what conditions, and who is refused.
+    /// what conditions, and who is refused; for an identity policy, on which resources its
+    /// holder may (or may not) call the action.
     pub fn grants(&self, action: &str) -> Vec<Grant> {
         self.statements
             .iter()
@@ -90,6 +93,11 @@ impl PolicyDocument {
                     }
                     seen
                 }),
+                resources: s
+                    .resources
+                    .iter()
+                    .flat_map(|r| r.items.iter().map(|p| p.text().to_owned()))
+                    .collect(),
                 conditions: s
                     .condition
                     .iter()
@@ -156,5 +164,16 @@ mod tests {
         assert_eq!((grants[1].statement, grants[1].effect), (2, Effect::Deny));
         assert_eq!(grants[1].principals[0].to_string(), "acs:ram::99:role/ops");
         assert!(doc.grants("oss:GetObject").is_empty());
+        assert!(grants[0].resources.is_empty());
+        let identity = PolicyDocument::parse(
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:Assume*",
+                "Resource": ["acs:ram::1:role/a", "acs:ram::2:role/*"]}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert_eq!(
+            identity.grants("sts:AssumeRole")[0].resources,
+            ["acs:ram::1:role/a", "acs:ram::2:role/*"]
+        );
     }
 }
