@@ -1,8 +1,8 @@
 //! `crossram access`: who can reach an account, and who can leave it. Reads every RAM role of
 //! the account whose keys it is given (on the emulator or the real cloud alike) and prints, for
 //! each, whom its trust policy lets assume it and on which conditions, whom it refuses, and the
-//! policies it grants; then the users whose policies (their own or their groups') let them call
-//! `sts:AssumeRole`, on which roles; then the other accounts that can reach this one, and the
+//! policies it grants and the roles its sessions may go on to assume; then the users whose
+//! policies (their own or their groups') let them call `sts:AssumeRole`, on which roles; then the other accounts that can reach this one, and the
 //! roles any identity of any account may assume. What an auditor asks of an account that lends
 //! roles to others or borrows them.
 //!
@@ -52,7 +52,10 @@ struct RoleAccess {
     /// not be read (the text of the error).
     grants: Result<Vec<Grant>, String>,
     /// `(type, name)` of each attached policy.
-    policies: Vec<(String, String)>,
+    policies: Vec<PolicyRef>,
+    /// The statements of those policies that name `sts:AssumeRole`: a session of this role may
+    /// go on into other roles (role chaining).
+    ways: Vec<Way>,
 }
 
 /// A user's way out: a statement naming `sts:AssumeRole` in one of its policies.
@@ -151,8 +154,30 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         Ok((page.roles, page.is_truncated, page.marker))
     })
     .await?;
-    let roles = in_flight(client, listed, read_role).await?;
-    let users = read_users(client).await?;
+    let mut roles = in_flight(client, listed, read_role).await?;
+    let user_policies = read_user_policies(client).await?;
+    // Every policy of a role or a user, read once: the ways out of the account.
+    let refs = roles
+        .iter()
+        .flat_map(|r| r.policies.iter().cloned())
+        .chain(
+            user_policies
+                .iter()
+                .flat_map(|(_, a)| a.iter().map(|(p, _)| p.clone())),
+        )
+        .collect();
+    let documents = read_documents(client, refs).await?;
+    for role in &mut roles {
+        let attached: Vec<Attached> = role.policies.iter().map(|p| (p.clone(), None)).collect();
+        role.ways = ways(&attached, &documents);
+    }
+    let users = user_policies
+        .into_iter()
+        .filter_map(|(name, attached)| {
+            let ways = ways(&attached, &documents);
+            (!ways.is_empty()).then_some(UserAccess { name, ways })
+        })
+        .collect();
     Ok(Report {
         account: me.account_id,
         alias,
@@ -221,9 +246,12 @@ where
 /// A policy as an attachment names it: (`System` or `Custom`, name).
 type PolicyRef = (String, String);
 
-/// The users of the account and, for each, the statements of its policies (its own and its
-/// groups') that name `sts:AssumeRole`: the way out of this account into roles anywhere.
-async fn read_users(client: &Client) -> anyhow::Result<Vec<UserAccess>> {
+/// A policy as attached: the policy, and the group it comes through (none for an identity's
+/// own).
+type Attached = (PolicyRef, Option<String>);
+
+/// The users of the account, each with its policies: its own, then its groups'.
+async fn read_user_policies(client: &Client) -> anyhow::Result<Vec<(String, Vec<Attached>)>> {
     let users = all_pages("ram:ListUsers", |marker| async {
         let page = client
             .ram()
@@ -236,7 +264,7 @@ async fn read_users(client: &Client) -> anyhow::Result<Vec<UserAccess>> {
         Ok((page.users, page.is_truncated, page.marker))
     })
     .await?;
-    // Each user's own policies and groups, then each group's policies, then each policy once.
+    // Each user's own policies and groups, then each group's policies once.
     let names: Vec<String> = users.into_iter().map(|u| u.user_name).collect();
     let attached = in_flight(client, names.clone(), |client, name: String| async move {
         let by_name = || UserNameRequest {
@@ -288,51 +316,58 @@ async fn read_users(client: &Client) -> anyhow::Result<Vec<UserAccess>> {
         .map(String::as_str)
         .zip(group_policies.iter().map(Vec::as_slice))
         .collect();
-    let mut policies: Vec<PolicyRef> = attached
-        .iter()
-        .flat_map(|(own, _)| own.iter().cloned())
-        .chain(group_policies.iter().flatten().cloned())
-        .collect();
-    policies.sort_unstable();
-    policies.dedup();
+    Ok(names
+        .into_iter()
+        .zip(attached)
+        .map(|(name, (own, groups))| {
+            let mut all: Vec<Attached> = own.into_iter().map(|p| (p, None)).collect();
+            for g in groups {
+                let policies = by_group.get(g.as_str()).copied().unwrap_or_default();
+                all.extend(policies.iter().map(|p| (p.clone(), Some(g.clone()))));
+            }
+            (name, all)
+        })
+        .collect())
+}
+
+/// The statements naming `sts:AssumeRole` of every policy in `refs`, each policy read once.
+async fn read_documents(
+    client: &Client,
+    mut refs: Vec<PolicyRef>,
+) -> anyhow::Result<HashMap<PolicyRef, Vec<Grant>>> {
+    refs.sort_unstable();
+    refs.dedup();
     let documents = in_flight(
         client,
-        policies.clone(),
+        refs.clone(),
         |client, (kind, name): PolicyRef| async move { read_policy(&client, &kind, &name).await },
     )
     .await?;
-    let grants: HashMap<&PolicyRef, &Result<Vec<Grant>, String>> =
-        policies.iter().zip(documents.iter()).collect();
-    let mut out = Vec::new();
-    for (name, (own, groups)) in names.into_iter().zip(attached.iter()) {
-        let mut ways = Vec::new();
-        let through = own
-            .iter()
-            .map(|p| (p, None))
-            .chain(groups.iter().flat_map(|g| {
-                by_group
-                    .get(g.as_str())
-                    .copied()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(move |p| (p, Some(g.clone())))
-            }));
-        for (policy, group) in through {
-            match grants.get(policy) {
-                Some(Ok(found)) => ways.extend(found.iter().map(|grant| Way {
+    refs.into_iter()
+        .zip(documents)
+        .map(|(policy, grants)| match grants {
+            Ok(grants) => Ok((policy, grants)),
+            Err(e) => anyhow::bail!("policy {} cannot be read: {e}", policy.1),
+        })
+        .collect()
+}
+
+/// The ways out an identity's policies give it.
+fn ways(attached: &[Attached], documents: &HashMap<PolicyRef, Vec<Grant>>) -> Vec<Way> {
+    attached
+        .iter()
+        .flat_map(|(policy, group)| {
+            documents
+                .get(policy)
+                .into_iter()
+                .flatten()
+                .map(move |grant| Way {
                     policy: policy.clone(),
                     group: group.clone(),
                     grant: grant.clone(),
-                })),
-                Some(Err(e)) => anyhow::bail!("policy {} cannot be read: {e}", policy.1),
-                None => {}
-            }
-        }
-        if !ways.is_empty() {
-            out.push(UserAccess { name, ways });
-        }
-    }
-    Ok(out)
+                })
+        })
+        .collect()
 }
 
 /// A policy's statements that name `sts:AssumeRole` (GetPolicy gives the default version).
@@ -397,6 +432,7 @@ async fn read_role(
         arn: role.arn,
         grants,
         policies,
+        ways: Vec::new(),
     })
 }
 
@@ -428,6 +464,37 @@ fn reach(t: &Trusted, account: &str) -> &'static str {
         _ if t.account() == Some(account) => "this account",
         _ => "another account",
     }
+}
+
+/// A way out as text: `RESOURCES  (POLICY (TYPE), statement N, through group G)  when ...`.
+fn way_text(way: &Way) -> String {
+    let g = &way.grant;
+    let group = way
+        .group
+        .as_deref()
+        .map(|g| format!(", through group {g}"))
+        .unwrap_or_default();
+    format!(
+        "{}  ({} ({}), statement {}{group}){}",
+        g.resources.join(", "),
+        way.policy.1,
+        way.policy.0,
+        g.statement,
+        when(&g.conditions),
+    )
+}
+
+/// A way out as JSON: `{policy, type, group, statement, effect, resources, conditions}`.
+fn way_json(way: &Way) -> Value {
+    json!({
+        "policy": way.policy.1,
+        "type": way.policy.0,
+        "group": way.group,
+        "statement": way.grant.statement,
+        "effect": way.grant.effect.as_str(),
+        "resources": way.grant.resources,
+        "conditions": conditions_json(&way.grant.conditions),
+    })
 }
 
 /// `  when StringEquals sts:ExternalId, ...`, or nothing for no condition.
@@ -610,6 +677,13 @@ fn to_text(report: &Report) -> String {
         for (kind, name) in &role.policies {
             let _ = writeln!(out, "  grants             {name} ({kind})");
         }
+        for way in &role.ways {
+            let verb = match way.grant.effect {
+                Effect::Allow => "may itself assume ",
+                Effect::Deny => "refused to assume ",
+            };
+            let _ = writeln!(out, "  {verb} {}", way_text(way));
+        }
     }
     let _ = writeln!(out);
     if report.users.is_empty() {
@@ -623,26 +697,11 @@ fn to_text(report: &Report) -> String {
     let width = report.users.iter().map(|u| u.name.len()).max().unwrap_or(0);
     for user in &report.users {
         for way in &user.ways {
-            let g = &way.grant;
-            let verb = match g.effect {
+            let verb = match way.grant.effect {
                 Effect::Allow => "may assume",
                 Effect::Deny => "refused   ",
             };
-            let group = way
-                .group
-                .as_deref()
-                .map(|g| format!(", through group {g}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<width$}  {verb}  {}  ({} ({}), statement {}{group}){}",
-                user.name,
-                g.resources.join(", "),
-                way.policy.1,
-                way.policy.0,
-                g.statement,
-                when(&g.conditions),
-            );
+            let _ = writeln!(out, "  {:<width$}  {verb}  {}", user.name, way_text(way));
         }
     }
     let (others, open) = exposure(report);
@@ -689,6 +748,8 @@ fn to_json(report: &Report) -> Value {
                 .map(|(kind, name)| json!({"type": kind, "name": name}))
                 .collect();
             v.insert("policies".into(), Value::Array(policies));
+            let assume: Vec<Value> = role.ways.iter().map(way_json).collect();
+            v.insert("assume".into(), Value::Array(assume));
             match &role.grants {
                 Ok(grants) => {
                     let trust: Vec<Value> = grants
@@ -730,15 +791,7 @@ fn to_json(report: &Report) -> Value {
         "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
         "users": report.users.iter().map(|u| json!({
             "name": u.name,
-            "assume": u.ways.iter().map(|w| json!({
-                "policy": w.policy.1,
-                "type": w.policy.0,
-                "group": w.group,
-                "statement": w.grant.statement,
-                "effect": w.grant.effect.as_str(),
-                "resources": w.grant.resources,
-                "conditions": conditions_json(&w.grant.conditions),
-            })).collect::<Vec<_>>(),
+            "assume": u.ways.iter().map(way_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

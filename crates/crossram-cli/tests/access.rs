@@ -353,6 +353,14 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
     ]);
     attach_to("User", "Carol", "Custom", "no-assume");
     attach_to("User", "Dan", "System", "AliyunECSFullAccess");
+    // A role of B whose sessions may go on into other roles (role chaining).
+    b(&[
+        "ram",
+        "CreateRole",
+        "RoleName=hop",
+        r#"AssumeRolePolicyDocument={"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:root"}}]}"#,
+    ]);
+    attach_to("Role", "hop", "System", "AliyunSTSAssumeRoleAccess");
 
     let report = access_json(&url, &world, "company-b");
     assert_eq!(
@@ -370,8 +378,14 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
                 "conditions": []}]},
         ])
     );
+    assert_eq!(
+        report["roles"][0]["assume"],
+        json!([{"policy": "AliyunSTSAssumeRoleAccess", "type": "System", "group": null,
+            "statement": 0, "effect": "Allow", "resources": ["*"], "conditions": []}])
+    );
     let text = ok(&crossram("access", &url, &world, "company-b", &[]));
     for line in [
+        "  may itself assume  *  (AliyunSTSAssumeRoleAccess (System), statement 0)",
         "users who may call sts:AssumeRole (into any role whose trust admits them):",
         "  Alice  may assume  *  (AliyunSTSAssumeRoleAccess (System), statement 0)",
         "  Bob    may assume  acs:ram::11223344:role/ecs-vendor  (assume-vendor (Custom), \
