@@ -47,6 +47,21 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(stdout(o).trim()).unwrap()
 }
 
+/// `policy simulate` of `sts:AssumeRole` on [`ROLE`] with `policies`, by `principal` (none when
+/// empty), then `extra` arguments (`--context ...`, `--json`).
+fn simulate_assume_role(policies: &[&str], principal: &str, extra: &[&str]) -> Output {
+    let mut a: Vec<&str> = Vec::new();
+    for f in policies {
+        a.extend(["--policy", f]);
+    }
+    a.extend(["--action", "sts:AssumeRole", "--resource", ROLE]);
+    if !principal.is_empty() {
+        a.extend(["--principal", principal]);
+    }
+    a.extend(extra);
+    simulate(&a)
+}
+
 #[test]
 fn prints_the_decision() {
     let ecs = data("ecs-full-access.json");
@@ -152,34 +167,16 @@ fn context_values_feed_conditions() {
 #[test]
 fn trust_policies_are_detected_and_match_the_principal() {
     let trust = data("trust-account-b.json");
-    let args = |principal: &'static str| {
-        let mut a = vec![
-            "--policy".to_owned(),
-            trust.clone(),
-            "--action".into(),
-            "sts:AssumeRole".into(),
-            "--resource".into(),
-            ROLE.into(),
-            "--json".into(),
-        ];
-        if !principal.is_empty() {
-            a.extend(["--principal".into(), principal.into()]);
-        }
-        a
-    };
-    let run = |a: Vec<String>| {
-        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
-        json(&simulate(&refs))
-    };
-    let v = run(args(ALICE));
+    let run = |principal: &str| json(&simulate_assume_role(&[&trust], principal, &["--json"]));
+    let v = run(ALICE);
     assert_eq!(v["decision"], "Allow");
     assert_eq!(v["policies"][0]["kind"], "trust");
     assert_eq!(
-        run(args("acs:ram::99999999:user/Alice"))["decision"],
+        run("acs:ram::99999999:user/Alice")["decision"],
         "ImplicitDeny"
     );
     // A root is never trusted, and the answer says why.
-    let root = run(args("acs:ram::12345678:root"));
+    let root = run("acs:ram::12345678:root");
     assert_eq!(root["decision"], "ImplicitDeny");
     assert!(
         root["note"]
@@ -188,13 +185,13 @@ fn trust_policies_are_detected_and_match_the_principal() {
             .contains("roles may not be assumed by root accounts"),
         "{root}"
     );
-    assert!(run(args(ALICE)).get("note").is_none());
+    assert!(run(ALICE).get("note").is_none());
     assert_eq!(
-        run(args("acs:ram::12345678:assumed-role/ops/s1"))["decision"],
+        run("acs:ram::12345678:assumed-role/ops/s1")["decision"],
         "Allow"
     );
     // Without --principal the Principal element is not checked.
-    assert_eq!(run(args(""))["decision"], "Allow");
+    assert_eq!(run("")["decision"], "Allow");
 }
 
 #[test]
@@ -202,20 +199,7 @@ fn identity_and_trust_together_decide_like_assume_role() {
     let identity = data("sts-assume-role-access.json");
     let trust = data("trust-account-b.json");
     let run = |files: &[&str], principal: &str| {
-        let mut a: Vec<&str> = Vec::new();
-        for f in files {
-            a.extend(["--policy", f]);
-        }
-        a.extend([
-            "--action",
-            "sts:AssumeRole",
-            "--resource",
-            ROLE,
-            "--principal",
-            principal,
-            "--json",
-        ]);
-        json(&simulate(&a))
+        json(&simulate_assume_role(files, principal, &["--json"]))
     };
     let v = run(&[&identity, &trust], ALICE);
     assert_eq!(v["decision"], "Allow");
@@ -229,23 +213,14 @@ fn identity_and_trust_together_decide_like_assume_role() {
 fn an_implicit_deny_names_the_statement_that_came_close_and_what_failed() {
     let trust = data("trust-external-id.json");
     let args = |principal: &'static str, context: &'static str, json: bool| {
-        let mut a = vec![
-            "--policy",
-            trust.as_str(),
-            "--action",
-            "sts:AssumeRole",
-            "--resource",
-            ROLE,
-            "--principal",
-            principal,
-        ];
+        let mut extra = Vec::new();
         if !context.is_empty() {
-            a.extend(["--context", context]);
+            extra.extend(["--context", context]);
         }
         if json {
-            a.push("--json");
+            extra.push("--json");
         }
-        simulate(&a)
+        simulate_assume_role(&[&trust], principal, &extra)
     };
     let unmet = |o: &Output| {
         let v = json(o);
@@ -321,19 +296,11 @@ fn an_implicit_deny_always_has_near_misses_and_both_refusing_sides_are_explained
     assert_eq!(v["decision"], "ImplicitDeny");
     assert_eq!(v["near_misses"], serde_json::json!([]));
     // The caller may assume another role only, and the trust wants an ExternalId: both said.
-    let v = json(&simulate(&[
-        "--policy",
-        &identity,
-        "--policy",
-        &trust,
-        "--action",
-        "sts:AssumeRole",
-        "--resource",
-        ROLE,
-        "--principal",
+    let v = json(&simulate_assume_role(
+        &[&identity, &trust],
         ALICE,
-        "--json",
-    ]));
+        &["--json"],
+    ));
     assert_eq!(v["decision"], "ImplicitDeny");
     assert_eq!(v["refused_by"], "caller");
     let near: Vec<(&str, &str)> = v["near_misses"]
@@ -360,16 +327,7 @@ fn an_implicit_deny_always_has_near_misses_and_both_refusing_sides_are_explained
 #[test]
 fn a_trust_policy_without_principal_says_the_principal_was_not_checked() {
     let trust = data("trust-external-id.json");
-    let o = simulate(&[
-        "--policy",
-        &trust,
-        "--action",
-        "sts:AssumeRole",
-        "--resource",
-        ROLE,
-        "--context",
-        "sts:ExternalId=abc-123",
-    ]);
+    let o = simulate_assume_role(&[&trust], "", &["--context", "sts:ExternalId=abc-123"]);
     assert_eq!(stdout(&o).trim(), "Allow");
     assert!(
         stderr(&o).contains(
@@ -502,18 +460,7 @@ fn a_context_value_the_service_could_not_send_is_refused() {
 fn a_side_with_no_statement_for_the_action_is_said_to_have_none() {
     let identity = data("ecs-full-access.json");
     let trust = data("trust-external-id.json");
-    let o = simulate(&[
-        "--policy",
-        &identity,
-        "--policy",
-        &trust,
-        "--action",
-        "sts:AssumeRole",
-        "--resource",
-        ROLE,
-        "--principal",
-        ALICE,
-    ]);
+    let o = simulate_assume_role(&[&identity, &trust], ALICE, &[]);
     assert_eq!(stdout(&o).trim(), "ImplicitDeny");
     let err = stderr(&o);
     for line in [
