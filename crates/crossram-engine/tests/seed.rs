@@ -104,6 +104,19 @@ async fn ok(
     }
 }
 
+/// User `name` of the account of `admin`, calling with a fresh AccessKey of its own.
+async fn keyed_user(w: &World, admin: &Caller, name: &str) -> Caller {
+    let key = ok(
+        w,
+        admin,
+        Product::Ram,
+        "CreateAccessKey",
+        &[("UserName", name)],
+    )
+    .await;
+    caller(w, s(&key, &["AccessKey", "AccessKeyId"]), None)
+}
+
 fn s<'a>(r: &'a Response, path: &[&str]) -> &'a str {
     let mut v = r.get(path[0]).unwrap();
     for p in &path[1..] {
@@ -477,15 +490,7 @@ async fn the_seed_playbook_plays_out_as_on_the_real_service() {
 async fn deleting_the_role_kills_live_tokens_and_revocation_kills_earlier_ones() {
     let w = world().await;
     let (a, b, _instance, _) = onboard(&w).await;
-    let alice_key = ok(
-        &w,
-        &b,
-        Product::Ram,
-        "CreateAccessKey",
-        &[("UserName", "Alice")],
-    )
-    .await;
-    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    let alice = keyed_user(&w, &b, "Alice").await;
     let assume = [("RoleArn", ROLE_ARN), ("RoleSessionName", "alice")];
     let issued = ok(&w, &alice, Product::Sts, "AssumeRole", &assume).await;
     assert_eq!(
@@ -626,15 +631,7 @@ async fn deleting_the_role_kills_live_tokens_and_revocation_kills_earlier_ones()
 async fn assume_role_errors_follow_the_spec() {
     let w = world().await;
     let (a, b, _, _) = onboard(&w).await;
-    let alice_key = ok(
-        &w,
-        &b,
-        Product::Ram,
-        "CreateAccessKey",
-        &[("UserName", "Alice")],
-    )
-    .await;
-    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    let alice = keyed_user(&w, &b, "Alice").await;
     let err = call(
         &w,
         &b,
@@ -853,15 +850,7 @@ async fn external_id_and_named_user_trust() {
     )
     .await;
     // Alice is of the right account but not the named user.
-    let alice_key = ok(
-        &w,
-        &b,
-        Product::Ram,
-        "CreateAccessKey",
-        &[("UserName", "Alice")],
-    )
-    .await;
-    let alice = caller(&w, s(&alice_key, &["AccessKey", "AccessKeyId"]), None);
+    let alice = keyed_user(&w, &b, "Alice").await;
     assert_eq!(
         refused(
             &alice,
@@ -1003,15 +992,7 @@ async fn group_policies_grant_and_role_sessions_can_chain() {
         &[("GroupName", "operators"), ("UserName", "Carol")],
     )
     .await;
-    let key = ok(
-        &w,
-        &b,
-        Product::Ram,
-        "CreateAccessKey",
-        &[("UserName", "Carol")],
-    )
-    .await;
-    let carol = caller(&w, s(&key, &["AccessKey", "AccessKeyId"]), None);
+    let carol = keyed_user(&w, &b, "Carol").await;
     let assume = [("RoleArn", ROLE_ARN), ("RoleSessionName", "carol")];
     assert_eq!(
         code(&w, &carol, Product::Sts, "AssumeRole", &assume).await,
@@ -1362,16 +1343,8 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
         )
         .await;
     }
-    let key = ok(
-        &w,
-        &b,
-        Product::Ram,
-        "CreateAccessKey",
-        &[("UserName", "Alice")],
-    )
-    .await;
     // Alice may call AssumeRole, but neither trust names her.
-    let alice = caller(&w, s(&key, &["AccessKey", "AccessKeyId"]), None);
+    let alice = keyed_user(&w, &b, "Alice").await;
     let detail = async |role: &str, external_id: &str| {
         let arn = format!("acs:ram::11223344:role/{role}");
         let err = call(
