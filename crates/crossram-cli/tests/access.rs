@@ -32,6 +32,14 @@ fn access_json(url: &str, world: &Path, account: &str) -> Value {
     serde_json::from_str(&ok(&crossram("access", url, world, account, &["--json"]))).unwrap()
 }
 
+/// Fails unless `text` has `line` as one of its lines.
+fn assert_has_line(text: &str, line: &str) {
+    assert!(
+        text.lines().any(|l| l == line),
+        "no line {line:?} in:\n{text}"
+    );
+}
+
 fn ok(o: &Output) -> String {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "stderr: {stderr}");
@@ -144,10 +152,7 @@ fn an_account_reads_as_who_can_assume_what() {
         "  may be assumed by  acs:ram::11223344:saml-provider/idp  (an identity provider, \
          statement 1)",
     ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "no line {line:?} in:\n{text}"
-        );
+        assert_has_line(&text, line);
     }
 
     // Account B lends nothing.
@@ -392,10 +397,7 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
          statement 0, through group ops)  when StringEquals sts:ExternalId",
         "  Carol  refused     *  (no-assume (Custom), statement 0)",
     ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "no line {line:?} in:\n{text}"
-        );
+        assert_has_line(&text, line);
     }
     // Account A has no such user.
     let a = ok(&crossram("access", &url, &world, "company-a", &[]));
