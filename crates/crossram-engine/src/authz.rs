@@ -199,26 +199,22 @@ pub(crate) fn check(
         };
         let eval = policy::authorize(&request, &named, session);
         if eval.decision != Decision::Allow {
-            let scope = match caller {
-                // Name the one that refused: the session policy when the role's policies
-                // alone would have allowed.
+            // Name the policies that refused, and for an implicit deny what they were short
+            // of: the session policy when the role's policies alone would have allowed.
+            let (scope, refusing): (&str, &[NamedPolicy<'_>]) = match caller {
                 Caller::RoleSession(_)
                     if session.is_some()
                         && policy::authorize(&request, &named, None).decision
                             == Decision::Allow =>
                 {
-                    "the session policy"
+                    ("the session policy", session.as_slice())
                 }
-                Caller::RoleSession(_) => "the role's policies",
-                _ => "the caller's policies",
+                Caller::RoleSession(_) => ("the role's policies", &named),
+                _ => ("the caller's policies", &named),
             };
-            // What the refusing policies were short of, for an implicit deny.
-            let near = match (eval.decision, session) {
-                (Decision::ExplicitDeny, _) => Vec::new(),
-                (_, Some(s)) if scope == "the session policy" => {
-                    policy::near_misses(&request, std::slice::from_ref(&s))
-                }
-                _ => policy::near_misses(&request, &named),
+            let near = match eval.decision {
+                Decision::ExplicitDeny => Vec::new(),
+                _ => policy::near_misses(&request, refusing),
             };
             let refused = Refused { scope, near };
             return Err(denied(
