@@ -1,6 +1,7 @@
 //! A small ECS (2014-05-26): instances per account and region, their lifecycle (spec §8.2) and
-//! the authorization rules of spec §8.6. An unauthorized DescribeInstances answers an empty list;
-//! other denials are `Forbidden.RAM`. Another account's instance is `InvalidInstanceId.NotFound`.
+//! the authorization rules of spec §8.6. Denials are `Forbidden.RAM`, DescribeInstances' too (as
+//! on ECS since 20 December 2025; before, it answered an empty list). Another account's instance
+//! is `InvalidInstanceId.NotFound`.
 
 use serde_json::{Value, json};
 
@@ -344,7 +345,9 @@ impl Ecs<'_> {
             self.authorize("DescribeInstances", &[self.arn(&region, "*")])?;
             return Err(dry_run_passed());
         }
-        // Without permission the list is empty, not an error (spec §8.1).
+        // A caller allowed some instances sees those. One allowed none, and not the region's
+        // `instance/*` either, is refused: ECS answers 403 `Forbidden.RAM` since 20 December
+        // 2025, where spec §8.1 (older) has an empty list (DESIGN.md).
         let visible: Vec<&InstanceRecord> = candidates
             .iter()
             .filter(|i| {
@@ -352,6 +355,9 @@ impl Ecs<'_> {
                     .is_ok()
             })
             .collect();
+        if visible.is_empty() {
+            self.authorize("DescribeInstances", &[self.arn(&region, "*")])?;
+        }
         let total = visible.len();
         let start = usize::try_from((page_number - 1) * page_size).unwrap_or(usize::MAX);
         let items: Vec<Value> = visible

@@ -307,16 +307,19 @@ async fn the_seed_playbook_plays_out_as_on_the_real_service() {
         code(&w, &bob, Product::Sts, "AssumeRole", &assume).await,
         "NoPermission"
     );
-    // B's own instances are invisible to Bob (empty list, not an error), A's do not exist for B.
-    let bob_list = ok(
-        &w,
-        &bob,
-        Product::Ecs,
-        "DescribeInstances",
-        &[("RegionId", "cn-hangzhou")],
-    )
-    .await;
-    assert_eq!(bob_list["TotalCount"], 0);
+    // Bob may not list B's own instances (403, as ECS answers since December 2025, not an
+    // empty list); A's do not exist for B.
+    assert_eq!(
+        code(
+            &w,
+            &bob,
+            Product::Ecs,
+            "DescribeInstances",
+            &[("RegionId", "cn-hangzhou")],
+        )
+        .await,
+        "Forbidden.RAM"
+    );
     assert_eq!(
         code(
             &w,
@@ -1399,4 +1402,92 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
         "its Condition does not hold (which key is not said to a caller it admits only \
              through \"*\")"
     ));
+}
+
+/// DescribeInstances as ECS answers it since December 2025: a caller allowed some instances sees
+/// those, one allowed the region's `instance/*` sees all (or none, when there are none), one
+/// allowed nothing is refused with `Forbidden.RAM` (no longer an empty list).
+#[tokio::test]
+async fn describe_instances_refuses_a_caller_allowed_none() {
+    let w = world().await;
+    let (a, ..) = onboard(&w).await;
+    let run = ok(
+        &w,
+        &a,
+        Product::Ecs,
+        "RunInstances",
+        &[
+            ("RegionId", "cn-hangzhou"),
+            ("ImageId", "img"),
+            ("InstanceType", "ecs.g6.large"),
+        ],
+    )
+    .await;
+    let second = run["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap();
+    let one = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"acs:ecs:*:{A}:instance/{second}"}}]}}"#
+    );
+    let region = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"acs:ecs:cn-shanghai:*:instance/*"}]}"#;
+    for (user, policy) in [
+        ("one", Some(one.as_str())),
+        ("region", Some(region)),
+        ("none", None),
+    ] {
+        ok(&w, &a, Product::Ram, "CreateUser", &[("UserName", user)]).await;
+        if let Some(policy) = policy {
+            ok(
+                &w,
+                &a,
+                Product::Ram,
+                "CreatePolicy",
+                &[("PolicyName", user), ("PolicyDocument", policy)],
+            )
+            .await;
+            ok(
+                &w,
+                &a,
+                Product::Ram,
+                "AttachPolicyToUser",
+                &[
+                    ("PolicyType", "Custom"),
+                    ("PolicyName", user),
+                    ("UserName", user),
+                ],
+            )
+            .await;
+        }
+    }
+    let hangzhou = [("RegionId", "cn-hangzhou")];
+    let shanghai = [("RegionId", "cn-shanghai")];
+    // A's root sees both instances of cn-hangzhou.
+    assert_eq!(
+        ok(&w, &a, Product::Ecs, "DescribeInstances", &hangzhou).await["TotalCount"],
+        2
+    );
+    let one = keyed_user(&w, &a, "one").await;
+    let listed = ok(&w, &one, Product::Ecs, "DescribeInstances", &hangzhou).await;
+    assert_eq!(listed["TotalCount"], 1, "{listed:?}");
+    assert_eq!(listed["Instances"]["Instance"][0]["InstanceId"], second);
+    // Allowed one instance, not the region: nothing to show elsewhere is a refusal.
+    assert_eq!(
+        code(&w, &one, Product::Ecs, "DescribeInstances", &shanghai).await,
+        "Forbidden.RAM"
+    );
+    let region = keyed_user(&w, &a, "region").await;
+    let empty = ok(&w, &region, Product::Ecs, "DescribeInstances", &shanghai).await;
+    assert_eq!(empty["TotalCount"], 0, "{empty:?}");
+    assert_eq!(
+        code(&w, &region, Product::Ecs, "DescribeInstances", &hangzhou).await,
+        "Forbidden.RAM"
+    );
+    let none = keyed_user(&w, &a, "none").await;
+    let Err(Err(refused)) = call(&w, &none, Product::Ecs, "DescribeInstances", &hangzhou).await
+    else {
+        panic!("a user without permission listed instances");
+    };
+    assert_eq!(refused.code(), "Forbidden.RAM");
+    assert_eq!(refused.status(), 403);
+    let detail = refused.denial().unwrap();
+    assert_eq!(detail.auth_action, "ecs:DescribeInstances");
+    assert_eq!(detail.no_permission_type, "ImplicitDeny");
 }
