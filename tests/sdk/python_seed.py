@@ -51,7 +51,17 @@ def expect_ok(flavour, step, fn):
         return None
 
 
-def expect_error(flavour, step, fn, code, status=None):
+def denial_of(e):
+    """The AccessDeniedDetail a Tea SDK exception carries (its own field, or the error body)."""
+    detail = getattr(e, "access_denied_detail", None)
+    if not detail:
+        detail = (getattr(e, "data", None) or {}).get("AccessDeniedDetail")
+    return detail or {}
+
+
+def expect_error(flavour, step, fn, code, status=None, detail=None):
+    """The call fails with `code` (and `status`); with `detail`, its AccessDeniedDetail holds
+    those fields with those values."""
     try:
         fn()
     except Exception as e:  # noqa: BLE001
@@ -62,7 +72,12 @@ def expect_error(flavour, step, fn, code, status=None):
         if got_status is None and hasattr(e, "get_http_status"):
             got_status = e.get_http_status()
         ok = got_code == code and (status is None or got_status == status)
-        report(flavour, step, ok, f"code={got_code} status={got_status}")
+        note = f"code={got_code} status={got_status}"
+        if detail:
+            got = denial_of(e)
+            ok = ok and all(got.get(k) == v for k, v in detail.items())
+            note += f" AccessDeniedDetail={got}"
+        report(flavour, step, ok, note)
         return
     report(flavour, step, False, f"expected {code}, the call succeeded")
 
@@ -133,8 +148,12 @@ def tea_flow(mode):
         ram.CreateUserRequest(user_name="mallory")), "NoPermission", 403)
 
     bob_sts = StsClient(config(*keys[bob], v2=v2))
+    # The service's fields, with the service's values, as the SDK hands them to code.
     expect_error(flavour, "Bob AssumeRole refused", lambda: bob_sts.assume_role(sts.AssumeRoleRequest(
-        role_arn=role_arn, role_session_name="bob")), "NoPermission", 403)
+        role_arn=role_arn, role_session_name="bob")), "NoPermission", 403,
+        detail={"PolicyType": "AccountLevelIdentityBasedPolicy", "AuthPrincipalType": "SubUser",
+                "AuthPrincipalDisplayName": bob, "NoPermissionType": "ImplicitDeny",
+                "AuthAction": "sts:AssumeRole"})
     expect_error(flavour, "AssumeRole of a missing role", lambda: alice_sts.assume_role(sts.AssumeRoleRequest(
         role_arn=f"acs:ram::{A_UID}:role/does-not-exist", role_session_name="alice")), "EntityNotExist.Role", 404)
     wrong = StsClient(config(A_AK, "not-the-secret", v2=v2))

@@ -254,7 +254,12 @@ fn the_table_and_junit_report() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(table.contains("PASSED: "), "{table}");
-    assert!(table.contains("decided by ImplicitDeny"), "{table}");
+    assert!(
+        table.contains(
+            "decided by ImplicitDeny by AccountLevelIdentityBasedPolicy: the caller's own policies"
+        ),
+        "{table}"
+    );
     assert!(!table.contains("Alice-passw0rd"));
     let xml = std::fs::read_to_string(&file).unwrap();
     assert!(xml.contains("<testsuite name=\"seed\""), "{xml}");

@@ -9,23 +9,35 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Details of a denial, returned to SDKs as `AccessDeniedDetail` (the Tea SDKs lift it into
-/// `access_denied_detail`).
+/// `access_denied_detail`). The fields of the real service carry its values; what crossram adds
+/// is in [`crossram_explanation`](Self::crossram_explanation).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessDeniedDetail {
     /// The action that was refused, e.g. `sts:AssumeRole`.
     pub auth_action: String,
-    /// The identity that asked, as an ARN.
+    /// What kind of identity asked: `SubUser` (a RAM user), `AssumedRoleUser` (a role session)
+    /// or `RootUser`.
+    pub auth_principal_type: String,
+    /// The identity that asked: a user's name, `<role name>:<session name>` for a role session,
+    /// the account id for a root identity.
     pub auth_principal_display_name: String,
     /// The account that owns the identity.
     pub auth_principal_owner_id: String,
     /// `ExplicitDeny` or `ImplicitDeny`.
     pub no_permission_type: String,
-    /// Which policy decided (`<policy name>` or `<policy name>#<statement index>`), or which
-    /// side of a cross-account request refused.
+    /// The kind of policy that refused, as the service names it: `AccountLevelIdentityBasedPolicy`
+    /// (the caller's own policies), `SessionPolicy`, `AssumeRolePolicy` (a role's trust policy).
     pub policy_type: String,
-    /// The resource that was asked for.
+    /// On the service an opaque token that `DecodeDiagnosticMessage` reads; here the resource
+    /// that was asked for.
     pub encoded_diagnostic_message: String,
+    /// An extension, `CrossramExplanation`: whose policies refused and why, in words. For an
+    /// explicit deny the denying statements (`<policy>#<index>`); for an implicit deny the Allow
+    /// statements that came close and what each was short of, never a policy's values, and only
+    /// what the caller may learn (DESIGN.md). Absent from the real service's answers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub crossram_explanation: String,
 }
 
 /// An error answered to a caller: `Code`, HTTP status and `Message`.

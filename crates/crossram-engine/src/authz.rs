@@ -181,7 +181,7 @@ pub(crate) fn check(
         _ => None,
     };
     let session = session_doc.as_deref().map(|d| NamedPolicy {
-        name: "session policy",
+        name: SESSION_POLICY,
         document: d,
     });
     let principal = principal(caller);
@@ -201,22 +201,22 @@ pub(crate) fn check(
         if eval.decision != Decision::Allow {
             // Name the policies that refused, and for an implicit deny what they were short
             // of: the session policy when the role's policies alone would have allowed.
-            let (scope, refusing): (&str, &[NamedPolicy<'_>]) = match caller {
+            let (scope, kind, refusing): (&str, _, &[NamedPolicy<'_>]) = match caller {
                 Caller::RoleSession(_)
                     if session.is_some()
                         && policy::authorize(&request, &named, None).decision
                             == Decision::Allow =>
                 {
-                    ("the session policy", session.as_slice())
+                    ("the session policy", DeniedBy::Session, session.as_slice())
                 }
-                Caller::RoleSession(_) => ("the role's policies", &named),
-                _ => ("the caller's policies", &named),
+                Caller::RoleSession(_) => ("the role's policies", DeniedBy::Identity, &named),
+                _ => ("the caller's policies", DeniedBy::Identity, &named),
             };
             let near = match eval.decision {
                 Decision::ExplicitDeny => Vec::new(),
                 _ => policy::near_misses(&request, refusing),
             };
-            let refused = Refused { scope, near };
+            let refused = Refused { scope, kind, near };
             return Err(denied(
                 caller, action, resource, &eval, style, None, &refused,
             ));
@@ -225,10 +225,37 @@ pub(crate) fn check(
     Ok(())
 }
 
+/// The name a session policy goes by in evaluations and explanations.
+pub(crate) const SESSION_POLICY: &str = "session policy";
+
+/// The kind of policy that refused, as `AccessDeniedDetail.PolicyType` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeniedBy {
+    /// The caller's own policies (a user's and its groups', a role's).
+    Identity,
+    /// The session policy of a role session.
+    Session,
+    /// A role's trust policy.
+    Trust,
+}
+
+impl DeniedBy {
+    /// The service's name for it.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Identity => "AccountLevelIdentityBasedPolicy",
+            Self::Session => "SessionPolicy",
+            Self::Trust => "AssumeRolePolicy",
+        }
+    }
+}
+
 /// Whose policies refused a request, and for an implicit deny the statements that came close.
 pub(crate) struct Refused<'a> {
     /// Whose policies were asked: the caller's, the role's, the session policy, a trust policy.
     pub(crate) scope: &'a str,
+    /// Their kind.
+    pub(crate) kind: DeniedBy,
     /// The Allow statements of those policies that name the action but did not apply.
     pub(crate) near: Vec<NearMiss>,
 }
@@ -252,7 +279,7 @@ pub(crate) fn denied(
         .iter()
         .map(|m| format!("{}#{}", m.policy, m.statement))
         .collect();
-    let (kind, policy_type) = match eval.decision {
+    let (kind, explanation) = match eval.decision {
         Decision::ExplicitDeny => (
             "ExplicitDeny",
             format!("{scope}: explicit Deny in {}", deciding.join(", ")),
@@ -266,13 +293,31 @@ pub(crate) fn denied(
             ("ImplicitDeny", why)
         }
     };
+    // A session policy's explicit Deny is the session policy's refusal, whoever was asked.
+    let policy_kind = if eval.decision == Decision::ExplicitDeny
+        && eval.matched.iter().any(|m| m.policy == SESSION_POLICY)
+    {
+        DeniedBy::Session
+    } else {
+        refused.kind
+    };
+    let (principal_type, display_name) = match caller {
+        Caller::Root { account } => ("RootUser", account.clone()),
+        Caller::User { user_name, .. } => ("SubUser", user_name.clone()),
+        Caller::RoleSession(s) => (
+            "AssumedRoleUser",
+            format!("{}:{}", s.role_name, s.session_name),
+        ),
+    };
     let detail = AccessDeniedDetail {
         auth_action: action.to_owned(),
-        auth_principal_display_name: caller.arn(),
+        auth_principal_type: principal_type.to_owned(),
+        auth_principal_display_name: display_name,
         auth_principal_owner_id: caller.account().to_owned(),
         no_permission_type: kind.to_owned(),
-        policy_type,
+        policy_type: policy_kind.as_str().to_owned(),
         encoded_diagnostic_message: resource.to_owned(),
+        crossram_explanation: explanation,
     };
     let base = match (style, message) {
         (_, Some(m)) => ApiError::new("NoPermission", 403, m),

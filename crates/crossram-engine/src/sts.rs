@@ -14,7 +14,7 @@ use crossram_core::policy::{
 
 use crate::answer::{Answer, JsonWriter};
 use crate::api::{ApiRequest, ApiResult, Caller, RequestContext, RoleSession};
-use crate::authz::{self, DenyStyle, Refused};
+use crate::authz::{self, DeniedBy, DenyStyle, Refused};
 use crate::engine::{Engine, dead_session, format_timestamp};
 use crate::env::ALNUM;
 use crate::params::{integer, optional, required};
@@ -158,7 +158,7 @@ pub(crate) fn assume_role(
         _ => None,
     };
     let caller_session_named = caller_session.as_deref().map(|d| NamedPolicy {
-        name: "session policy",
+        name: authz::SESSION_POLICY,
         document: d,
     });
     let principal = authz::principal(caller);
@@ -193,21 +193,24 @@ pub(crate) fn assume_role(
                 _ => Vec::new(),
             };
             let scope = "the caller's own policies";
-            (&eval.caller, IDENTITY_DENIED, Refused { scope, near })
+            let kind = DeniedBy::Identity;
+            (&eval.caller, IDENTITY_DENIED, Refused { scope, kind, near })
         } else if !policy::admits(&request, &[trust]) {
             // A caller no Allow statement admits is told one thing whatever it sends: were a
             // matching conditional Deny reported as such, its condition would answer guesses
             // of, say, the ExternalId.
             let near = policy::near_misses(&request, &[trust]);
             let scope = trust_scope.as_str();
-            (&outsider, TRUST_DENIED, Refused { scope, near })
+            let kind = DeniedBy::Trust;
+            (&outsider, TRUST_DENIED, Refused { scope, kind, near })
         } else {
             let near = match eval.trust.decision {
                 Decision::ImplicitDeny => policy::near_misses(&request, &[trust]),
                 _ => Vec::new(),
             };
             let scope = trust_scope.as_str();
-            (&eval.trust, TRUST_DENIED, Refused { scope, near })
+            let kind = DeniedBy::Trust;
+            (&eval.trust, TRUST_DENIED, Refused { scope, kind, near })
         };
         return Err(authz::denied(
             caller,

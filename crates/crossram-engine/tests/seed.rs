@@ -422,9 +422,14 @@ async fn the_seed_playbook_plays_out_as_on_the_real_service() {
     );
     let detail = err.denial().unwrap();
     assert_eq!(detail.no_permission_type, "ImplicitDeny");
+    // The service's fields hold its values; the words are crossram's own field.
+    assert_eq!(detail.policy_type, "AssumeRolePolicy");
+    assert_eq!(detail.auth_principal_type, "SubUser");
+    assert_eq!(detail.auth_principal_display_name, "Alice");
+    assert_eq!(detail.auth_principal_owner_id, B);
     assert!(
         detail
-            .policy_type
+            .crossram_explanation
             .starts_with("the trust policy of role ecs-admin"),
         "{detail:?}"
     );
@@ -773,8 +778,11 @@ async fn assume_role_errors_follow_the_spec() {
     .unwrap_err();
     assert_eq!(err.code(), "Forbidden.RAM");
     // The role's policies allow StopInstance: the denial names the session policy.
+    let detail = err.denial().unwrap();
+    assert_eq!(detail.policy_type, "SessionPolicy");
+    assert_eq!(detail.auth_principal_type, "AssumedRoleUser");
     assert_eq!(
-        err.denial().unwrap().policy_type,
+        detail.crossram_explanation,
         "the session policy: no statement allows it"
     );
 }
@@ -816,7 +824,7 @@ async fn external_id_and_named_user_trust() {
             .unwrap_err()
             .unwrap_err();
         assert_eq!(err.code(), "NoPermission");
-        let why = err.denial().unwrap().policy_type.clone();
+        let why = err.denial().unwrap().crossram_explanation.clone();
         assert!(!why.contains("abc-123"), "{why}");
         why
     };
@@ -1371,7 +1379,7 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
         let right = detail(role, secret).await;
         assert_eq!(right, detail(role, "guess").await, "{role}");
         assert_eq!(right, detail(role, "").await, "{role}");
-        assert!(!right.policy_type.contains(secret), "{right:?}");
+        assert!(!right.crossram_explanation.contains(secret), "{right:?}");
     }
     // Nor does an outsider learn the role's MaxSessionDuration (3,600 s): a longer session
     // is refused as the shorter one is.
@@ -1394,14 +1402,19 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
     assert_eq!(guarded.no_permission_type, "ImplicitDeny");
     assert!(
         guarded
-            .policy_type
+            .crossram_explanation
             .ends_with("its Principal does not trust the caller"),
         "{guarded:?}"
     );
-    assert!(detail("anyone", "guess").await.policy_type.ends_with(
-        "its Condition does not hold (which key is not said to a caller it admits only \
+    assert!(
+        detail("anyone", "guess")
+            .await
+            .crossram_explanation
+            .ends_with(
+                "its Condition does not hold (which key is not said to a caller it admits only \
              through \"*\")"
-    ));
+            )
+    );
 }
 
 /// DescribeInstances as ECS answers it since December 2025: a caller allowed some instances sees

@@ -502,7 +502,11 @@ fn decided_by(err: &CallError) -> Option<String> {
     let policy = field("PolicyType");
     let principal = field("AuthPrincipalDisplayName");
     let action = field("AuthAction");
-    Some(format!("{kind}: {policy} ({principal} asking {action})"))
+    // The emulator explains its refusals; the real service names only the kind of policy.
+    Some(match field("CrossramExplanation") {
+        "" => format!("{kind} by {policy} ({principal} asking {action})"),
+        why => format!("{kind} by {policy}: {why} ({principal} asking {action})"),
+    })
 }
 
 fn judge_success(state: &State<'_>, expect: &Expect, answer: &Value) -> Result<(), String> {

@@ -42,13 +42,15 @@ async fn the_seed_playbook_passes_in_process() {
     // Bob's refusal names what decided.
     let bob = scenario.iter().find(|s| s.actor == "bob").unwrap();
     assert_eq!(bob.outcome, "NoPermission");
+    let decided = bob.decided_by.as_deref().unwrap_or("");
     assert!(
-        bob.decided_by
-            .as_deref()
-            .unwrap_or("")
-            .contains("ImplicitDeny"),
+        decided.starts_with(
+            "ImplicitDeny by AccountLevelIdentityBasedPolicy: the caller's own policies: \
+             no statement allows it"
+        ),
         "{bob:?}"
     );
+    assert!(decided.ends_with("(Bob asking sts:AssumeRole)"), "{bob:?}");
     // Nothing in the report holds a secret: the root keys never appear.
     let json = serde_json::to_string(&report).unwrap();
     let secret = target
