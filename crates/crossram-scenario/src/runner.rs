@@ -5,11 +5,11 @@
 //! run. Every step yields a [`StepResult`] (passed or not, with why), handed to an
 //! [`Observer`] as it completes so a person sees the run unfold.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crossram_client::{Credentials, Product};
+use crossram_client::{Client, Credentials, Product};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -88,6 +88,11 @@ pub enum RunError {
     /// The target does not provide an account the playbook uses.
     #[error("target `{0}` has no account `{1}`")]
     MissingAccount(String, String),
+    /// Accounts `a` and `b` are one account: a cross-account run would prove nothing.
+    #[error(
+        "target `{0}`: accounts a and b are the same account ({1}); a cross-account playbook needs two"
+    )]
+    SameAccount(String, String),
     /// The target failed.
     #[error(transparent)]
     Target(#[from] TargetError),
@@ -113,6 +118,8 @@ struct State<'p> {
     vars: BTreeMap<String, String>,
     sessions: HashMap<String, Credentials>,
     secrets: Vec<String>,
+    /// The (actor, AccessKeyId) pairs whose identity GetCallerIdentity confirmed.
+    verified: HashSet<(String, String)>,
 }
 
 impl State<'_> {
@@ -169,6 +176,7 @@ pub async fn run_until(
         vars: playbook.vars.clone(),
         sessions: HashMap::new(),
         secrets: Vec::new(),
+        verified: HashSet::new(),
     };
     for key in crate::playbook::ACCOUNTS {
         let acct = target
@@ -181,6 +189,11 @@ pub async fn run_until(
         state
             .secrets
             .push(acct.root.access_key_secret.expose().to_owned());
+    }
+    if let (Some(a), Some(b)) = (target.account("a"), target.account("b"))
+        && a.id == b.id
+    {
+        return Err(RunError::SameAccount(target.describe(), a.id.clone()));
     }
     state.vars.insert("run".to_owned(), target.run_prefix());
     if target.is_live() {
@@ -349,10 +362,21 @@ async fn perform(state: &mut State<'_>, target: &dyn Target, step: &Step) -> Per
         }
         params.push((k.clone(), text));
     }
+    let key = (actor_name.to_owned(), creds.access_key_id.clone());
     let client = match target.client(creds) {
         Ok(c) => c,
         Err(e) => return Performed::Broken(e.to_string()),
     };
+    if !state.verified.contains(&key) {
+        match verify_identity(state, target, actor_name, &client).await {
+            Ok(true) => {
+                state.verified.insert(key);
+            }
+            // The credentials do not work: the step's own call will say how.
+            Ok(false) => {}
+            Err(why) => return Performed::Broken(state.mask(&why)),
+        }
+    }
     let product = match product {
         CallProduct::Ram => Product::Ram,
         CallProduct::Sts => Product::Sts,
@@ -464,6 +488,64 @@ fn credentials_of(
             format!("`{actor_name}` has no session yet (no successful console step opened it)")
         }),
     }
+}
+
+/// Checks with `GetCallerIdentity` that an actor's credentials are the identity the playbook
+/// declares (its account, and its user or role), so that a report never credits a step to the
+/// wrong identity. `Ok(false)` when the credentials do not work at all (nothing can then
+/// succeed or be refused in the actor's name).
+async fn verify_identity(
+    state: &State<'_>,
+    target: &dyn Target,
+    actor_name: &str,
+    client: &Client,
+) -> Result<bool, String> {
+    let Some(actor) = state.playbook.actors.get(actor_name).map(|a| a.get_ref()) else {
+        return Err(format!("unknown actor `{actor_name}`"));
+    };
+    let Ok(me) = client
+        .call::<&str, &str>(Product::Sts, "GetCallerIdentity", &[])
+        .await
+    else {
+        return Ok(false);
+    };
+    let field = |k: &str| me.get(k).and_then(Value::as_str).unwrap_or_default();
+    let (account_id, arn) = (field("AccountId"), field("Arn"));
+    let declared = target
+        .account(&actor.account)
+        .map(|a| a.id.as_str())
+        .unwrap_or_default();
+    let name = |v: &Option<String>| state.expand(v.as_deref().unwrap_or_default());
+    // What the ARN must be (names compared without regard to case, as RAM compares them).
+    let wanted = match actor.kind {
+        ActorKind::Root => format!("acs:ram::{declared}:root"),
+        ActorKind::User | ActorKind::Console => {
+            format!("acs:ram::{declared}:user/{}", name(&actor.user)?)
+        }
+        ActorKind::RoleSession => {
+            format!("acs:ram::{declared}:assumed-role/{}/", name(&actor.role)?)
+        }
+    };
+    let matches = account_id == declared
+        && match actor.kind {
+            ActorKind::RoleSession => arn
+                .get(..wanted.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(&wanted)),
+            _ => arn.eq_ignore_ascii_case(&wanted),
+        };
+    if matches {
+        return Ok(true);
+    }
+    let what = match actor.kind {
+        ActorKind::Root => "the root identity".to_owned(),
+        ActorKind::User | ActorKind::Console => format!("user {}", name(&actor.user)?),
+        ActorKind::RoleSession => format!("a session of role {}", name(&actor.role)?),
+    };
+    Err(format!(
+        "actor `{actor_name}` is declared as {what} of account {} ({declared}), but its \
+         credentials are {arn} (account {account_id})",
+        actor.account
+    ))
 }
 
 /// Whether an error is an authorization refusal.

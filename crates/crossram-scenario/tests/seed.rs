@@ -276,3 +276,147 @@ async fn a_live_run_plans_first_prefixes_names_and_leaves_nothing_behind() {
     let events = format!("{:?}", target.0.engine().audit_events("12345678"));
     assert!(events.contains("crtest01-Alice"), "{events}");
 }
+
+/// A step is credited to the identity the playbook declares only once `GetCallerIdentity` has
+/// confirmed it: keys of one user declared as another, and a session declared as another role's,
+/// are steps not performed, with the identity the keys really have.
+#[tokio::test]
+async fn an_actor_whose_keys_are_someone_else_is_not_credited() {
+    let text = r#"
+name = "mislabelled"
+
+[vars]
+trust = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::${a.id}:root"]}}],"Version":"1"}'
+
+[actors]
+a = { kind = "root", account = "a" }
+u = { kind = "user", account = "a", user = "U", access_key_id = "${id}", access_key_secret = "${secret}" }
+not_u = { kind = "user", account = "a", user = "NotU", access_key_id = "${id}", access_key_secret = "${secret}" }
+ops = { kind = "role-session", account = "a", role = "ops", access_key_id = "${s_id}", access_key_secret = "${s_secret}", security_token = "${s_token}" }
+not_ops = { kind = "role-session", account = "a", role = "other", access_key_id = "${s_id}", access_key_secret = "${s_secret}", security_token = "${s_token}" }
+
+[[setup]]
+name = "A creates U with a key"
+actor = "a"
+call = "ram:CreateUser"
+params = { UserName = "U" }
+
+[[setup]]
+name = "U's key"
+actor = "a"
+call = "ram:CreateAccessKey"
+params = { UserName = "U" }
+capture = { id = "AccessKey.AccessKeyId", secret = "AccessKey.AccessKeySecret" }
+
+[[setup]]
+name = "A creates ops"
+actor = "a"
+call = "ram:CreateRole"
+params = { RoleName = "ops", AssumeRolePolicyDocument = "${trust}" }
+
+[[setup]]
+name = "U may assume roles"
+actor = "a"
+call = "ram:AttachPolicyToUser"
+params = { PolicyType = "System", PolicyName = "AliyunSTSAssumeRoleAccess", UserName = "U" }
+
+[[setup]]
+name = "U assumes ops"
+actor = "u"
+call = "sts:AssumeRole"
+params = { RoleArn = "acs:ram::${a.id}:role/ops", RoleSessionName = "shift" }
+capture = { s_id = "Credentials.AccessKeyId", s_secret = "Credentials.AccessKeySecret", s_token = "Credentials.SecurityToken" }
+
+[[step]]
+name = "U is refused RAM"
+actor = "u"
+call = "ram:ListUsers"
+expect = { error = "NoPermission" }
+
+[[step]]
+name = "the same keys as NotU"
+actor = "not_u"
+call = "ram:ListUsers"
+expect = { error = "NoPermission" }
+
+[[step]]
+name = "the session as ops"
+actor = "ops"
+call = "sts:GetCallerIdentity"
+
+[[step]]
+name = "the session as another role"
+actor = "not_ops"
+call = "sts:GetCallerIdentity"
+"#;
+    let playbook = Playbook::parse("mislabelled", text).unwrap();
+    let target = InProcess::start().await.unwrap();
+    let report = runner::run(&playbook, &target, &mut runner::Quiet)
+        .await
+        .unwrap();
+    assert!(!report.passed);
+    assert_eq!(report.not_run, 0, "{}", failures(&report));
+    let outcome = |name: &str| {
+        let s = report.steps.iter().find(|s| s.name == name).unwrap();
+        (
+            s.passed,
+            s.outcome.clone(),
+            s.detail.clone().unwrap_or_default(),
+        )
+    };
+    assert!(
+        outcome("U is refused RAM").0,
+        "{:?}",
+        outcome("U is refused RAM")
+    );
+    assert!(outcome("the session as ops").0);
+    let (passed, result, why) = outcome("the same keys as NotU");
+    assert!(!passed && result == "not performed", "{result}: {why}");
+    assert!(
+        why.contains("declared as user NotU of account a (11223344), but its credentials are acs:ram::11223344:user/U"),
+        "{why}"
+    );
+    let (passed, _, why) = outcome("the session as another role");
+    assert!(!passed, "{why}");
+    assert!(
+        why.contains("a session of role other") && why.contains("assumed-role/ops/shift"),
+        "{why}"
+    );
+}
+
+/// A target whose accounts a and b are one account is refused before anything runs.
+#[tokio::test]
+async fn one_account_as_both_a_and_b_is_refused() {
+    #[derive(Debug)]
+    struct OneAccount(InProcess, Vec<(String, crossram_scenario::TargetAccount)>);
+    #[async_trait::async_trait]
+    impl crossram_scenario::Target for OneAccount {
+        fn describe(&self) -> String {
+            "one-account".into()
+        }
+        fn capabilities(
+            &self,
+        ) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
+            self.0.capabilities()
+        }
+        fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
+            self.0.http()
+        }
+        fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
+            &self.1
+        }
+    }
+    let inner = InProcess::start().await.unwrap();
+    let a = inner.account("a").unwrap().clone();
+    let accounts = vec![("a".to_owned(), a.clone()), ("b".to_owned(), a)];
+    let target = OneAccount(inner, accounts);
+    let playbook = Playbook::parse("seed", builtin::SEED).unwrap();
+    let err = runner::run(&playbook, &target, &mut runner::Quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("accounts a and b are the same account (11223344)"),
+        "{err}"
+    );
+}
