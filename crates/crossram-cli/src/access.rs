@@ -87,6 +87,9 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("crossram access: {}", crate::error_chain(&e));
+            if let Some(hint) = e.downcast_ref().and_then(crate::client_args::hint) {
+                eprintln!("{hint}");
+            }
             return ExitCode::from(2);
         }
     };
@@ -105,6 +108,9 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("crossram access: {}", crate::error_chain(&e));
+            if let Some(hint) = e.downcast_ref().and_then(crate::client_args::hint) {
+                eprintln!("{hint}");
+            }
             if let Some(crossram_client::Error::Service {
                 code,
                 access_denied_detail,

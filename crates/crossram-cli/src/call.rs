@@ -1,5 +1,6 @@
 //! `crossram call PRODUCT ACTION [NAME=VALUE ...]`: one signed call, to the emulator or to the
-//! real cloud, with the answer's JSON on stdout. The signed-request client from the shell.
+//! real cloud, with the answer's JSON on stdout (its XML as sent, with `Format=XML`). The
+//! signed-request client from the shell.
 //!
 //! Where it goes and as whom: the options of `client_args`.
 //!
@@ -51,13 +52,29 @@ pub(crate) fn run(args: CallArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let answer = runtime.block_on(plan.client.call(plan.product, &plan.action, &plan.params));
+    // `Format=XML` asks for XML: it is printed as the service sent it.
+    let xml = plan
+        .params
+        .iter()
+        .any(|(k, v)| k == "Format" && v.eq_ignore_ascii_case("xml"));
+    let answer = runtime.block_on(async {
+        if xml {
+            let body = plan
+                .client
+                .call_raw(plan.product, &plan.action, &plan.params)
+                .await?;
+            Ok(String::from_utf8_lossy(&body).into_owned())
+        } else {
+            let body = plan
+                .client
+                .call(plan.product, &plan.action, &plan.params)
+                .await?;
+            Ok(serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string()))
+        }
+    });
     match answer {
-        Ok(body) => {
-            match serde_json::to_string_pretty(&body) {
-                Ok(text) => println!("{text}"),
-                Err(_) => println!("{body}"),
-            }
+        Ok(text) => {
+            println!("{}", text.trim_end());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -68,6 +85,9 @@ pub(crate) fn run(args: CallArgs) -> ExitCode {
             } = &e
             {
                 eprintln!("AccessDeniedDetail: {detail}");
+            }
+            if let Some(hint) = crate::client_args::hint(&e) {
+                eprintln!("{hint}");
             }
             ExitCode::FAILURE
         }

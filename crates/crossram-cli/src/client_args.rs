@@ -79,3 +79,20 @@ impl ClientArgs {
         Ok(builder.build()?)
     }
 }
+
+/// A line that tells what to do about a failed call, when the failure has a usual cure: an
+/// endpoint whose certificate the system's roots do not know (the emulator's own CA, a private
+/// one) is trusted with `--ca-cert`.
+pub(crate) fn hint(error: &crossram_client::Error) -> Option<&'static str> {
+    let crossram_client::Error::Transport(e) = error else {
+        return None;
+    };
+    e.to_string()
+        .to_ascii_lowercase()
+        .contains("certificate")
+        .then_some(
+            "hint: the endpoint's TLS certificate is not signed by a CA this system trusts; pass \
+         --ca-cert FILE with the CA that signed it (`crossram serve --tls-self-signed` prints \
+         its path as `ca certificate: ...`)",
+        )
+}

@@ -78,6 +78,13 @@ fn calls_with_keys_from_a_world_file_or_the_environment() {
     ]));
     assert_eq!(me["AccountId"], "12345678");
 
+    // Format=XML: the XML as the service sent it, exit 0.
+    let xml = with_world(&["sts", "GetCallerIdentity", "Format=XML"]);
+    assert_eq!(xml.status.code(), Some(0), "{}", text(&xml.stderr));
+    let xml = text(&xml.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("<AccountId>11223344</AccountId>"), "{xml}");
+
     // Parameters, with `=` inside a value; the second create is refused with its code, exit 1.
     let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]}}]}"#;
     let document = format!("AssumeRolePolicyDocument={trust}");
@@ -155,6 +162,12 @@ fn trusts_the_emulators_self_signed_ca_with_ca_cert() {
     assert_eq!(untrusted.status.code(), Some(1));
     assert!(
         text(&untrusted.stderr).contains("certificate"),
+        "{}",
+        text(&untrusted.stderr)
+    );
+    // ... and the way out is named.
+    assert!(
+        text(&untrusted.stderr).contains("pass --ca-cert FILE"),
         "{}",
         text(&untrusted.stderr)
     );

@@ -273,6 +273,22 @@ impl Client {
         decode(status, &body)
     }
 
+    /// Calls any action by name and returns the answer's body as the service sent it: for
+    /// `Format=XML`, or to keep the bytes. Errors are decoded as for [`call`](Self::call).
+    pub async fn call_raw<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        product: Product,
+        action: &str,
+        params: &[(K, V)],
+    ) -> Result<Bytes, Error> {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+            .collect();
+        let (_, body) = self.execute(product, action, params).await?;
+        Ok(body)
+    }
+
     /// Calls an action with parameters from a serializable request (see
     /// [`crate::params::to_params`]) and decodes the answer into `Resp`.
     pub async fn call_typed<Req, Resp>(
