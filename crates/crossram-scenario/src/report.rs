@@ -204,12 +204,17 @@ pub fn to_junit(report: &RunReport) -> String {
         }
         let _ = write!(
             x,
-            "<system-out>{} {} expected {} got {}</system-out>",
+            "<system-out>{} {} expected {} got {}",
             xml_escape(&s.actor),
             xml_escape(&s.action),
             xml_escape(&s.expected),
             xml_escape(&s.outcome)
         );
+        // The evidence of a denial, as the table prints it.
+        if let Some(by) = &s.decided_by {
+            let _ = write!(x, "\ndecided by {}", xml_escape(by));
+        }
+        x.push_str("</system-out>");
         x.push_str("</testcase>\n");
     }
     x.push_str("</testsuite></testsuites>\n");
@@ -254,7 +259,9 @@ mod tests {
                     passed: false,
                     milliseconds: 2,
                     detail: Some("succeeded".into()),
-                    decided_by: None,
+                    decided_by: Some(
+                        "ImplicitDeny by AssumeRolePolicy (bob & co asking sts:AssumeRole)".into(),
+                    ),
                     line: 9,
                 },
             ],
@@ -330,5 +337,11 @@ expect = { error = "DeleteConflict.Role.Policy.SomethingLonger" }
         assert!(x.contains("failures=\"1\""), "{x}");
         assert!(x.contains("name=\"a &amp; b\""), "{x}");
         assert_eq!(x.matches("<failure").count(), 1);
+        assert!(
+            x.contains(
+                "decided by ImplicitDeny by AssumeRolePolicy (bob &amp; co asking sts:AssumeRole)</system-out>"
+            ),
+            "{x}"
+        );
     }
 }
