@@ -42,8 +42,16 @@ enum PolicyCommand {
 #[derive(Debug, Args)]
 struct SimulateArgs {
     /// A policy document (JSON); repeat for several. Trust policies are recognised by Principal.
-    #[arg(long = "policy", value_name = "FILE", required = true)]
+    #[arg(
+        long = "policy",
+        value_name = "FILE",
+        required_unless_present = "system_policies"
+    )]
     policies: Vec<String>,
+    /// A system policy by name, e.g. AliyunECSFullAccess (the emulator's copy); repeat for
+    /// several.
+    #[arg(long = "system-policy", value_name = "NAME")]
+    system_policies: Vec<String>,
     /// The action, e.g. ecs:StopInstance.
     #[arg(long, value_name = "ACTION")]
     action: String,
@@ -84,6 +92,19 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
             std::fs::read_to_string(file).map_err(|e| format!("{file}: cannot read: {e}"))?;
         let doc = PolicyDocument::parse_detect(&text).map_err(|e| format!("{file}: {e}"))?;
         docs.push((file.as_str(), doc));
+    }
+    for name in &args.system_policies {
+        let policy = crossram_core::system_policies::system_policy(name).ok_or_else(|| {
+            let known: Vec<&str> = crossram_core::system_policies::all()
+                .iter()
+                .map(|p| p.name)
+                .collect();
+            format!(
+                "--system-policy {name:?}: not a system policy the emulator knows ({})",
+                known.join(", ")
+            )
+        })?;
+        docs.push((policy.name, policy.document().clone()));
     }
     // A request the real service could not receive would only ever be denied, implicitly,
     // which reads like an answer: refuse it instead.
@@ -204,6 +225,12 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
              service answers NoPermission to a root AccessKey's AssumeRole); use a RAM user"
                 .to_owned(),
         );
+    }
+    for name in &args.system_policies {
+        notes.push(format!(
+            "{name} is the emulator's copy of the system policy; the cloud's may differ \
+             (`crossram call ram GetPolicy PolicyType=System PolicyName={name}` shows it)"
+        ));
     }
     if !args.json {
         for note in &notes {

@@ -471,3 +471,49 @@ fn a_side_with_no_statement_for_the_action_is_said_to_have_none() {
         assert!(err.contains(line), "no {line:?} in:\n{err}");
     }
 }
+
+#[test]
+fn system_policies_are_taken_by_name() {
+    let resource = "acs:ecs:cn-hangzhou:11223344:instance/i-1";
+    let full = simulate(&[
+        "--system-policy",
+        "AliyunECSFullAccess",
+        "--action",
+        "ecs:DeleteInstance",
+        "--resource",
+        resource,
+    ]);
+    assert_eq!(stdout(&full).trim(), "Allow", "{}", stderr(&full));
+    // Where it came from is said: the emulator's copy, and how to read the cloud's.
+    assert!(
+        stderr(&full).contains("AliyunECSFullAccess is the emulator's copy"),
+        "{}",
+        stderr(&full)
+    );
+    let v = json(&simulate(&[
+        "--system-policy",
+        "AliyunECSReadOnlyAccess",
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        resource,
+        "--json",
+    ]));
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["policies"][0]["file"], "AliyunECSReadOnlyAccess");
+    let unknown = simulate(&[
+        "--system-policy",
+        "AliyunEcsEverything",
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("not a system policy the emulator knows")
+            && stderr(&unknown).contains("AliyunECSFullAccess"),
+        "{}",
+        stderr(&unknown)
+    );
+}
