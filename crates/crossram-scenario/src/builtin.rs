@@ -5,7 +5,7 @@
 pub const SEED: &str = include_str!("../../../scenarios/seed.toml");
 
 /// Every built-in playbook, by name (the file name without `.toml`).
-pub const ALL: [(&str, &str); 5] = [
+pub const ALL: [(&str, &str); 6] = [
     ("seed", SEED),
     (
         "named-user",
@@ -20,6 +20,10 @@ pub const ALL: [(&str, &str); 5] = [
         include_str!("../../../scenarios/session-policy.toml"),
     ),
     ("expiry", include_str!("../../../scenarios/expiry.toml")),
+    (
+        "third-party",
+        include_str!("../../../scenarios/third-party.toml"),
+    ),
 ];
 
 /// A built-in playbook by name.

@@ -93,11 +93,13 @@ impl Transport for RouterTransport {
 /// The URL in-process clients are configured with (never resolved: no socket is opened).
 pub const IN_PROCESS_URL: &str = "http://emulator.in-process";
 
-/// The seed's two accounts: A (11223344, company-a) owns the resources, B (12345678, company-b)
-/// is trusted.
-pub const SEED_ACCOUNTS: [(&str, &str, &str); 2] = [
+/// The accounts of an emulator a run starts: A (11223344, company-a) owns the resources, B
+/// (12345678, company-b) is trusted, C (87654321, company-c) is a third party, for playbooks that
+/// prove what an account the trust does not name can do.
+pub const SEED_ACCOUNTS: [(&str, &str, &str); 3] = [
     ("a", "11223344", "company-a"),
     ("b", "12345678", "company-b"),
+    ("c", "87654321", "company-c"),
 ];
 
 /// The emulator, in this process.
@@ -127,7 +129,7 @@ impl Default for InProcessConfig {
 }
 
 impl InProcess {
-    /// Starts the emulator with the seed's two accounts and fresh random root keys.
+    /// Starts the emulator with the accounts of [`SEED_ACCOUNTS`] and fresh random root keys.
     pub async fn start() -> Result<Self, TargetError> {
         Self::start_with(InProcessConfig::default()).await
     }

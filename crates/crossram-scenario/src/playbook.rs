@@ -69,6 +69,9 @@ pub struct Playbook {
     /// Byte offsets of line starts in the source, to turn spans into line numbers.
     #[serde(skip)]
     line_starts: Vec<usize>,
+    /// The account keys the playbook names (an actor's `account`, or `${c.id}` and the like).
+    #[serde(skip)]
+    accounts_used: BTreeSet<String>,
 }
 
 /// What a target may or may not be able to do.
@@ -314,11 +317,18 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The names every target provides: `a.id`, `a.alias`, `b.id`, `b.alias`, `run`.
-pub const BUILTIN_VARS: [&str; 5] = ["a.id", "a.alias", "b.id", "b.alias", "run"];
+/// The names a target provides: `a.id`, `a.alias`, `b.id`, `b.alias`, `c.id`, `c.alias` (when
+/// it has account `c`), `run`.
+pub const BUILTIN_VARS: [&str; 7] = [
+    "a.id", "a.alias", "b.id", "b.alias", "c.id", "c.alias", "run",
+];
 
-/// The account keys every target provides.
-pub const ACCOUNTS: [&str; 2] = ["a", "b"];
+/// The account keys a playbook may name: `a` and `b`, which every target provides, and `c`, a
+/// third party, which the emulator targets provide and an endpoint target when given its keys.
+pub const ACCOUNTS: [&str; 3] = ["a", "b", "c"];
+
+/// The accounts every target provides.
+pub const REQUIRED_ACCOUNTS: [&str; 2] = ["a", "b"];
 
 impl Playbook {
     /// Parses and checks a playbook. `source_name` names it in error messages.
@@ -333,7 +343,25 @@ impl Playbook {
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         playbook.check(source_name, text)?;
+        playbook.accounts_used = ACCOUNTS
+            .iter()
+            .filter(|key| {
+                REQUIRED_ACCOUNTS.contains(key)
+                    || playbook
+                        .actors
+                        .values()
+                        .any(|a| a.get_ref().account == **key)
+                    || text.contains(&format!("${{{key}."))
+            })
+            .map(|key| (*key).to_owned())
+            .collect();
         Ok(playbook)
+    }
+
+    /// Whether a run needs the target's account `key`: `a` and `b` always, `c` when an actor
+    /// belongs to it or the text names `${c.id}` or `${c.alias}`.
+    pub fn uses_account(&self, key: &str) -> bool {
+        self.accounts_used.contains(key)
     }
 
     /// The 1-based line of a byte offset in the source.
@@ -388,7 +416,7 @@ impl Playbook {
                 return Err(err(
                     at,
                     format!(
-                        "actor `{name}`: account must be `a` or `b`, not `{}`",
+                        "actor `{name}`: account must be `a`, `b` or `c`, not `{}`",
                         a.account
                     ),
                 ));

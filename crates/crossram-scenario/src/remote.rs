@@ -17,8 +17,9 @@ use serde_json::Value;
 use crate::playbook::Capability;
 use crate::target::{HttpEndpoint, Target, TargetAccount, TargetError};
 
-/// Where the credentials of account `a` and `b` are read from.
-pub const ENV_KEYS: [(&str, &str, &str); 2] = [
+/// Where the credentials of accounts `a`, `b` (both required) and `c` (optional: a third party,
+/// for the playbooks that name it) are read from.
+pub const ENV_KEYS: [(&str, &str, &str); 3] = [
     (
         "a",
         "CROSSRAM_A_ACCESS_KEY_ID",
@@ -28,6 +29,11 @@ pub const ENV_KEYS: [(&str, &str, &str); 2] = [
         "b",
         "CROSSRAM_B_ACCESS_KEY_ID",
         "CROSSRAM_B_ACCESS_KEY_SECRET",
+    ),
+    (
+        "c",
+        "CROSSRAM_C_ACCESS_KEY_ID",
+        "CROSSRAM_C_ACCESS_KEY_SECRET",
     ),
 ];
 
@@ -78,6 +84,12 @@ impl Remote {
         let mut accounts = Vec::new();
         for (key, id_var, secret_var) in ENV_KEYS {
             let (Some(id), Some(secret)) = (env(id_var), env(secret_var)) else {
+                if !crate::playbook::REQUIRED_ACCOUNTS.contains(&key)
+                    && env(id_var).is_none()
+                    && env(secret_var).is_none()
+                {
+                    continue;
+                }
                 return Err(start(format!(
                     "set {id_var} and {secret_var} to the root AccessKey of account {}",
                     key.to_uppercase()

@@ -86,13 +86,27 @@ pub enum RunError {
         target: String,
     },
     /// The target does not provide an account the playbook uses.
-    #[error("target `{0}` has no account `{1}`")]
-    MissingAccount(String, String),
-    /// Accounts `a` and `b` are one account: a cross-account run would prove nothing.
     #[error(
-        "target `{0}`: accounts a and b are the same account ({1}); a cross-account playbook needs two"
+        "target `{0}` has no account `{1}` (an endpoint target takes its root AccessKey from \
+         CROSSRAM_{upper}_ACCESS_KEY_ID and CROSSRAM_{upper}_ACCESS_KEY_SECRET)",
+        upper = .1.to_uppercase()
     )]
-    SameAccount(String, String),
+    MissingAccount(String, String),
+    /// Two accounts of the playbook are one account: a cross-account run would prove nothing.
+    #[error(
+        "target `{target}`: accounts {first} and {second} are the same account ({id}); a \
+         cross-account playbook needs distinct accounts"
+    )]
+    SameAccount {
+        /// The target.
+        target: String,
+        /// The first account key.
+        first: String,
+        /// The second account key, the same account.
+        second: String,
+        /// The account id.
+        id: String,
+    },
     /// The target failed.
     #[error(transparent)]
     Target(#[from] TargetError),
@@ -178,10 +192,14 @@ pub async fn run_until(
         secrets: Vec::new(),
         verified: HashSet::new(),
     };
+    let mut used: Vec<(&str, &str)> = Vec::new();
     for key in crate::playbook::ACCOUNTS {
-        let acct = target
-            .account(key)
-            .ok_or_else(|| RunError::MissingAccount(target.describe(), key.to_owned()))?;
+        let Some(acct) = target.account(key) else {
+            if playbook.uses_account(key) {
+                return Err(RunError::MissingAccount(target.describe(), key.to_owned()));
+            }
+            continue;
+        };
         state.vars.insert(format!("{key}.id"), acct.id.clone());
         state
             .vars
@@ -189,11 +207,17 @@ pub async fn run_until(
         state
             .secrets
             .push(acct.root.access_key_secret.expose().to_owned());
-    }
-    if let (Some(a), Some(b)) = (target.account("a"), target.account("b"))
-        && a.id == b.id
-    {
-        return Err(RunError::SameAccount(target.describe(), a.id.clone()));
+        if playbook.uses_account(key) {
+            if let Some((other, _)) = used.iter().find(|(_, id)| *id == acct.id) {
+                return Err(RunError::SameAccount {
+                    target: target.describe(),
+                    first: (*other).to_owned(),
+                    second: key.to_owned(),
+                    id: acct.id.clone(),
+                });
+            }
+            used.push((key, &acct.id));
+        }
     }
     state.vars.insert("run".to_owned(), target.run_prefix());
     if target.is_live() {

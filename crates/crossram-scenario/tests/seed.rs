@@ -420,3 +420,51 @@ async fn one_account_as_both_a_and_b_is_refused() {
         "{err}"
     );
 }
+
+/// A playbook naming account `c` needs a target that has it; one that does not name it runs on
+/// a target of two accounts.
+#[tokio::test]
+async fn a_third_account_is_needed_only_by_the_playbooks_that_name_it() {
+    #[derive(Debug)]
+    struct TwoAccounts(InProcess, Vec<(String, crossram_scenario::TargetAccount)>);
+    #[async_trait::async_trait]
+    impl crossram_scenario::Target for TwoAccounts {
+        fn describe(&self) -> String {
+            "two-accounts".into()
+        }
+        fn capabilities(
+            &self,
+        ) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
+            self.0.capabilities()
+        }
+        fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
+            self.0.http()
+        }
+        fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
+            &self.1
+        }
+    }
+    let inner = InProcess::start().await.unwrap();
+    let accounts = ["a", "b"]
+        .map(|k| (k.to_owned(), inner.account(k).unwrap().clone()))
+        .to_vec();
+    let target = TwoAccounts(inner, accounts);
+    let third = Playbook::parse("third-party", builtin::get("third-party").unwrap()).unwrap();
+    assert!(third.uses_account("c"));
+    let err = runner::run(&third, &target, &mut runner::Quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "has no account `c` (an endpoint target takes its root AccessKey from \
+             CROSSRAM_C_ACCESS_KEY_ID and CROSSRAM_C_ACCESS_KEY_SECRET)"
+        ),
+        "{err}"
+    );
+    let seed = Playbook::parse("seed", builtin::SEED).unwrap();
+    assert!(!seed.uses_account("c"));
+    let report = runner::run(&seed, &target, &mut runner::Quiet)
+        .await
+        .unwrap();
+    assert!(report.passed, "{}", failures(&report));
+}
