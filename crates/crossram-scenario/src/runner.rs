@@ -636,12 +636,16 @@ fn judge_success(state: &State<'_>, expect: &Expect, answer: &Value) -> Result<(
     Ok(())
 }
 
+/// Whether an answer's value is the expected one. A value is compared by its text when either
+/// side is a string, so `AccountId = 11223344` matches the string `"11223344"` the service sends
+/// and `TotalCount = "1"` the number 1.
 fn value_matches(got: &Value, want: &toml::Value) -> bool {
+    let as_string = |text: String| got.as_str() == Some(text.as_str());
     match want {
         toml::Value::String(s) => vars::as_text(got) == *s,
-        toml::Value::Integer(i) => got.as_i64() == Some(*i),
-        toml::Value::Boolean(b) => got.as_bool() == Some(*b),
-        toml::Value::Float(f) => got.as_f64() == Some(*f),
+        toml::Value::Integer(i) => got.as_i64() == Some(*i) || as_string(i.to_string()),
+        toml::Value::Boolean(b) => got.as_bool() == Some(*b) || as_string(b.to_string()),
+        toml::Value::Float(f) => got.as_f64() == Some(*f) || as_string(f.to_string()),
         other => vars::as_text(got) == other.to_string(),
     }
 }
@@ -708,4 +712,26 @@ pub fn missing_capabilities(playbook: &Playbook, target: &dyn Target) -> BTreeSe
         .into_iter()
         .filter(|c| !have.contains(c))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_compare_by_text_when_either_side_is_a_string() {
+        let id = serde_json::json!("11223344");
+        assert!(value_matches(&id, &toml::Value::Integer(11_223_344)));
+        assert!(!value_matches(&id, &toml::Value::Integer(11_223_345)));
+        let count = serde_json::json!(1);
+        assert!(value_matches(&count, &toml::Value::String("1".into())));
+        assert!(value_matches(&count, &toml::Value::Integer(1)));
+        assert!(!value_matches(&count, &toml::Value::Integer(2)));
+        let yes = serde_json::json!("true");
+        assert!(value_matches(&yes, &toml::Value::Boolean(true)));
+        assert!(!value_matches(
+            &serde_json::json!(false),
+            &toml::Value::Boolean(true)
+        ));
+    }
 }
