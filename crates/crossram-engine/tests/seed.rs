@@ -117,6 +117,26 @@ async fn keyed_user(w: &World, admin: &Caller, name: &str) -> Caller {
     caller(w, s(&key, &["AccessKey", "AccessKeyId"]), None)
 }
 
+/// A new instance of `who`'s account in cn-hangzhou, by id.
+async fn run_instance(w: &World, who: &Caller) -> String {
+    let run = ok(
+        w,
+        who,
+        Product::Ecs,
+        "RunInstances",
+        &[
+            ("RegionId", "cn-hangzhou"),
+            ("ImageId", "img"),
+            ("InstanceType", "ecs.g6.large"),
+        ],
+    )
+    .await;
+    run["InstanceIdSets"]["InstanceIdSet"][0]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn s<'a>(r: &'a Response, path: &[&str]) -> &'a str {
     let mut v = r.get(path[0]).unwrap();
     for p in &path[1..] {
@@ -157,22 +177,7 @@ async fn onboard(w: &World) -> (Caller, Caller, String, String) {
         ],
     )
     .await;
-    let run = ok(
-        w,
-        &a,
-        Product::Ecs,
-        "RunInstances",
-        &[
-            ("RegionId", "cn-hangzhou"),
-            ("ImageId", "img"),
-            ("InstanceType", "ecs.g6.large"),
-        ],
-    )
-    .await;
-    let instance = run["InstanceIdSets"]["InstanceIdSet"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let instance = run_instance(w, &a).await;
     for user in ["Alice", "Bob"] {
         ok(w, &b, Product::Ram, "CreateUser", &[("UserName", user)]).await;
     }
@@ -1424,19 +1429,7 @@ async fn outsiders_read_the_same_refusal_whatever_they_send() {
 async fn describe_instances_refuses_a_caller_allowed_none() {
     let w = world().await;
     let (a, ..) = onboard(&w).await;
-    let run = ok(
-        &w,
-        &a,
-        Product::Ecs,
-        "RunInstances",
-        &[
-            ("RegionId", "cn-hangzhou"),
-            ("ImageId", "img"),
-            ("InstanceType", "ecs.g6.large"),
-        ],
-    )
-    .await;
-    let second = run["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap();
+    let second = run_instance(&w, &a).await;
     let one = format!(
         r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"acs:ecs:*:{A}:instance/{second}"}}]}}"#
     );

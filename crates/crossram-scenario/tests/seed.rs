@@ -384,32 +384,33 @@ call = "sts:GetCallerIdentity"
     );
 }
 
+/// The in-process emulator with the accounts a test gives it in place of its own.
+#[derive(Debug)]
+struct WithAccounts(InProcess, Vec<(String, crossram_scenario::TargetAccount)>);
+
+#[async_trait::async_trait]
+impl crossram_scenario::Target for WithAccounts {
+    fn describe(&self) -> String {
+        "with-accounts".into()
+    }
+    fn capabilities(&self) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
+        self.0.capabilities()
+    }
+    fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
+        self.0.http()
+    }
+    fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
+        &self.1
+    }
+}
+
 /// A target whose accounts a and b are one account is refused before anything runs.
 #[tokio::test]
 async fn one_account_as_both_a_and_b_is_refused() {
-    #[derive(Debug)]
-    struct OneAccount(InProcess, Vec<(String, crossram_scenario::TargetAccount)>);
-    #[async_trait::async_trait]
-    impl crossram_scenario::Target for OneAccount {
-        fn describe(&self) -> String {
-            "one-account".into()
-        }
-        fn capabilities(
-            &self,
-        ) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
-            self.0.capabilities()
-        }
-        fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
-            self.0.http()
-        }
-        fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
-            &self.1
-        }
-    }
     let inner = InProcess::start().await.unwrap();
     let a = inner.account("a").unwrap().clone();
     let accounts = vec![("a".to_owned(), a.clone()), ("b".to_owned(), a)];
-    let target = OneAccount(inner, accounts);
+    let target = WithAccounts(inner, accounts);
     let playbook = Playbook::parse("seed", builtin::SEED).unwrap();
     let err = runner::run(&playbook, &target, &mut runner::Quiet)
         .await
@@ -425,30 +426,11 @@ async fn one_account_as_both_a_and_b_is_refused() {
 /// a target of two accounts.
 #[tokio::test]
 async fn a_third_account_is_needed_only_by_the_playbooks_that_name_it() {
-    #[derive(Debug)]
-    struct TwoAccounts(InProcess, Vec<(String, crossram_scenario::TargetAccount)>);
-    #[async_trait::async_trait]
-    impl crossram_scenario::Target for TwoAccounts {
-        fn describe(&self) -> String {
-            "two-accounts".into()
-        }
-        fn capabilities(
-            &self,
-        ) -> std::collections::BTreeSet<crossram_scenario::playbook::Capability> {
-            self.0.capabilities()
-        }
-        fn http(&self) -> &crossram_scenario::target::HttpEndpoint {
-            self.0.http()
-        }
-        fn accounts(&self) -> &[(String, crossram_scenario::TargetAccount)] {
-            &self.1
-        }
-    }
     let inner = InProcess::start().await.unwrap();
     let accounts = ["a", "b"]
         .map(|k| (k.to_owned(), inner.account(k).unwrap().clone()))
         .to_vec();
-    let target = TwoAccounts(inner, accounts);
+    let target = WithAccounts(inner, accounts);
     let third = Playbook::parse("third-party", builtin::get("third-party").unwrap()).unwrap();
     assert!(third.uses_account("c"));
     let err = runner::run(&third, &target, &mut runner::Quiet)
