@@ -88,6 +88,7 @@ impl Ram<'_> {
             "ListUsersForGroup" => self.list_users_for_group(),
             "SetAccountAlias" => self.set_account_alias().await,
             "GetAccountAlias" => self.get_account_alias(),
+            "GetPasswordPolicy" => self.get_password_policy(),
             "ClearAccountAlias" => self.clear_account_alias().await,
             "CrossramListAuditEvents" => self.list_audit_events(),
             _ => Err(unknown_action()),
@@ -1726,6 +1727,29 @@ impl Ram<'_> {
         self.authorize("GetAccountAlias", &[self.res("*")])?;
         let alias = self.read(|s| Ok(s.record.alias_or_id().to_owned()))?;
         Ok(obj(json!({ "AccountAlias": alias })))
+    }
+
+    /// The password policy the emulator enforces (fixed: SetPasswordPolicy is not emulated):
+    /// 8 characters at least, no character classes required, no expiry or reuse rule, and the
+    /// console lockout's failures per hour. The field names are the service's, its typo
+    /// (`MaxLoginAttemps`) included.
+    fn get_password_policy(&self) -> ApiResult {
+        self.authorize("GetPasswordPolicy", &[self.res("*")])?;
+        let min_length = crate::console::MIN_PASSWORD_LEN;
+        let max_attempts = self.e.config.lockout.max_failures;
+        Ok(obj(json!({
+            "PasswordPolicy": {
+                "MinimumPasswordLength": min_length,
+                "RequireLowercaseCharacters": false,
+                "RequireUppercaseCharacters": false,
+                "RequireNumbers": false,
+                "RequireSymbols": false,
+                "HardExpiry": false,
+                "MaxPasswordAge": 0,
+                "PasswordReusePrevention": 0,
+                "MaxLoginAttemps": max_attempts,
+            }
+        })))
     }
 
     async fn clear_account_alias(&self) -> ApiResult {

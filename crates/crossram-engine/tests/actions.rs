@@ -769,6 +769,23 @@ const STEPS: &[Step] = &[
         "EntityNotExist.Role.Policy",
         None,
     ),
+    // ---- password policy: what the console enforces
+    (
+        "A",
+        Ram,
+        "GetPasswordPolicy",
+        &[],
+        OK,
+        Some(("/PasswordPolicy/MinimumPasswordLength", "8")),
+    ),
+    (
+        "A",
+        Ram,
+        "GetPasswordPolicy",
+        &[],
+        OK,
+        Some(("/PasswordPolicy/MaxLoginAttemps", "5")),
+    ),
     // ---- account alias
     (
         "A",
