@@ -19,7 +19,8 @@ pub enum Error {
         request_id: String,
         /// The HTTP status.
         status: u16,
-        /// The `AccessDeniedDetail` object of authorization failures, when present.
+        /// The `AccessDeniedDetail` object of authorization failures, when present: see
+        /// [`Error::access_denied_detail`].
         access_denied_detail: Option<Box<serde_json::Value>>,
     },
     /// No response: the connection failed, broke or timed out.
@@ -65,6 +66,30 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Service { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `AccessDeniedDetail` of an authorization failure, as the service sent it. Its
+    /// fields (strings): `AuthAction` (e.g. `sts:AssumeRole`), `NoPermissionType`
+    /// (`ImplicitDeny` or `ExplicitDeny`), `PolicyType` (which kind of policy refused:
+    /// `AccountLevelIdentityBasedPolicy`, `SessionPolicy`, `AssumeRolePolicy`, ...),
+    /// `AuthPrincipalType` (`SubUser`, `AssumedRoleUser`, `RootUser`),
+    /// `AuthPrincipalDisplayName`, `AuthPrincipalOwnerId`, `EncodedDiagnosticMessage`; the
+    /// crossram emulator adds `CrossramExplanation`, why it refused in words.
+    ///
+    /// ```
+    /// # fn check(err: &crossram_client::Error) -> Option<()> {
+    /// let detail = err.access_denied_detail()?;
+    /// assert_eq!(detail["PolicyType"], "AssumeRolePolicy");
+    /// # Some(()) }
+    /// ```
+    pub fn access_denied_detail(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::Service {
+                access_denied_detail,
+                ..
+            } => access_denied_detail.as_deref(),
             _ => None,
         }
     }

@@ -16,6 +16,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crossram_client::api::sts::AssumeRoleRequest;
 use crossram_client::{Client, Credentials, Endpoint, Product, ReqwestTransport};
 use crossram_engine::Engine;
 use serde_json::Value;
@@ -31,7 +32,9 @@ pub const ALICE_PASSWORD: &str = "Alice-passw0rd";
 /// The seed's trust policy: account B may assume the role.
 pub const TRUST_B: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::12345678:root"]}}],"Version":"1"}"#;
 
-/// An emulator with the seed's two accounts. Dropping it stops its listener, if any.
+/// An emulator with the accounts a run has: `a` (A, 11223344, company-a), `b` (B, 12345678,
+/// company-b) and `c` (C, 87654321, company-c, a third party). Dropping it stops its listener,
+/// if any.
 #[derive(Debug)]
 pub struct Emulator {
     inner: InProcess,
@@ -54,7 +57,10 @@ pub struct Seed {
 }
 
 fn failed(what: &str) -> impl Fn(crossram_client::Error) -> TargetError + '_ {
-    move |e| TargetError::Call(format!("{what}: {e}"))
+    move |source| TargetError::CallFailed {
+        action: what.to_owned(),
+        source,
+    }
 }
 
 impl Emulator {
@@ -120,9 +126,15 @@ impl Emulator {
         self.inner.clock()
     }
 
-    /// The root credentials of account `a` or `b`.
+    /// The root credentials of account `a`, `b` or `c`.
     pub fn root_credentials(&self, account: &str) -> Option<Credentials> {
         self.inner.account(account).map(|a| a.root.clone())
+    }
+
+    /// The id of account `a`, `b` or `c` (`11223344`, `12345678`, `87654321`): what ARNs,
+    /// trust policies and [`Engine::audit_events`] take.
+    pub fn account_id(&self, account: &str) -> Option<&str> {
+        self.inner.account(account).map(|a| a.id.as_str())
     }
 
     /// A client for any credentials.
@@ -130,16 +142,18 @@ impl Emulator {
         self.http.client(credentials)
     }
 
-    /// A client for the root of account `a` (A, 11223344) or `b` (B, 12345678).
+    /// A client for the root of account `a` (A, 11223344), `b` (B, 12345678) or `c` (C,
+    /// 87654321).
     pub fn root(&self, account: &str) -> Result<Client, TargetError> {
         let creds = self
             .root_credentials(account)
-            .ok_or_else(|| TargetError::Start(format!("no account `{account}`")))?;
+            .ok_or_else(|| TargetError::NoAccount(account.to_owned()))?;
         self.client(creds)
     }
 
-    /// Creates RAM user `name` in `account` (`a`/`b`) with an AccessKey, attaches the given
-    /// system policies, and returns a client signing as the user.
+    /// Creates RAM user `name` in `account` (`a`, `b` or `c`) with an AccessKey, attaches the
+    /// given system policies, and returns a client signing as the user. A refusal keeps the
+    /// client's error ([`TargetError::call_error`]).
     pub async fn user(
         &self,
         account: &str,
@@ -180,25 +194,42 @@ impl Emulator {
         ))
     }
 
-    /// Assumes `role_arn` as `who` and returns a client signing with the session.
+    /// Assumes `role_arn` as `who` and returns a client signing with the session. A refusal
+    /// keeps the client's error ([`TargetError::call_error`]: its code and
+    /// `AccessDeniedDetail`).
     pub async fn assume_role(
         &self,
         who: &Client,
         role_arn: &str,
         session_name: &str,
     ) -> Result<Client, TargetError> {
+        self.assume_role_with(
+            who,
+            AssumeRoleRequest {
+                role_arn: role_arn.to_owned(),
+                role_session_name: session_name.to_owned(),
+                ..AssumeRoleRequest::default()
+            },
+        )
+        .await
+    }
+
+    /// [`assume_role`](Self::assume_role) with every parameter of AssumeRole: an
+    /// `external_id`, a `duration_seconds`, a session `policy`.
+    pub async fn assume_role_with(
+        &self,
+        who: &Client,
+        request: AssumeRoleRequest,
+    ) -> Result<Client, TargetError> {
         let issued = who
-            .call(
-                Product::Sts,
-                "AssumeRole",
-                &[("RoleArn", role_arn), ("RoleSessionName", session_name)],
-            )
+            .sts()
+            .assume_role(request)
             .await
             .map_err(failed("AssumeRole"))?;
         let creds = issued
-            .get("Credentials")
-            .and_then(crate::target::console_credentials)
-            .ok_or_else(|| TargetError::Start("AssumeRole answered no credentials".into()))?;
+            .credentials
+            .to_credentials()
+            .map_err(failed("AssumeRole"))?;
         self.client(creds)
     }
 

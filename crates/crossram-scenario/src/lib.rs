@@ -7,8 +7,8 @@
 //! - [`target`]: the [`Target`] trait; [`inprocess`] (default, no sockets), [`spawn`] (a child
 //!   `crossram serve`), [`remote`] (any URL, credentials from the environment).
 //! - [`report`]: the table, the JSON report and JUnit XML.
-//! - [`emulator`]: an emulator for Rust tests in two lines, with clients for A, B, their users
-//!   and role sessions.
+//! - [`emulator`]: an emulator for Rust tests in two lines, with clients for A, B, C, their
+//!   users and role sessions.
 //! - [`builtin`]: the playbooks built into the binary, the seed first.
 //!
 //! ```no_run
@@ -33,6 +33,9 @@ pub mod spawn;
 pub mod target;
 pub mod vars;
 
+/// The emulator's engine ([`Emulator::engine`]: its audit trail, its accounts) and the
+/// records it answers with, re-exported so that tests need not depend on crossram-engine.
+pub use crossram_engine::{AuditEvent, Engine};
 pub use emulator::Emulator;
 pub use playbook::{Playbook, PlaybookError};
 pub use runner::{RunReport, StepResult, run};

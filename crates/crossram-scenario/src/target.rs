@@ -58,12 +58,37 @@ pub enum TargetError {
     /// A client could not be built.
     #[error("client: {0}")]
     Client(#[from] crossram_client::Error),
-    /// A call made on the caller's behalf (seeding, assuming a role) failed.
+    /// A call made on the caller's behalf (moving a child's clock) failed.
     #[error("{0}")]
     Call(String),
+    /// A call made on the caller's behalf (seeding, creating a user, assuming a role) was
+    /// answered with an error, kept whole: its code, status and `AccessDeniedDetail` are
+    /// [`TargetError::call_error`]'s.
+    #[error("{action}: {source}")]
+    CallFailed {
+        /// The action, e.g. `AssumeRole`.
+        action: String,
+        /// What the client reported.
+        #[source]
+        source: crossram_client::Error,
+    },
+    /// The target has no account of that key.
+    #[error("the target has no account `{0}` (the emulator has a, b and c)")]
+    NoAccount(String),
     /// Teardown failed.
     #[error("teardown: {0}")]
     Teardown(String),
+}
+
+impl TargetError {
+    /// The client's error behind a failed call ([`TargetError::CallFailed`]) or client
+    /// ([`TargetError::Client`]): `code()`, `status()`, `access_denied_detail()`.
+    pub fn call_error(&self) -> Option<&crossram_client::Error> {
+        match self {
+            Self::CallFailed { source, .. } | Self::Client(source) => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// How a call or console step failed.

@@ -8,6 +8,7 @@
 )]
 
 use crossram_client::Product;
+use crossram_client::api::sts::AssumeRoleRequest;
 use crossram_scenario::Emulator;
 
 async fn plays_the_seed(emu: &Emulator) {
@@ -37,6 +38,15 @@ async fn plays_the_seed(emu: &Emulator) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("NoPermission"), "{err}");
+    // The refusal is the client's error, whole: code, status and AccessDeniedDetail.
+    let refused = err.call_error().unwrap();
+    assert_eq!(
+        (refused.code(), refused.status()),
+        (Some("NoPermission"), Some(403))
+    );
+    let detail = refused.access_denied_detail().unwrap();
+    assert_eq!(detail["PolicyType"], "AccountLevelIdentityBasedPolicy");
+    assert_eq!(detail["AuthPrincipalDisplayName"], "Bob");
     // A's root sees the instance stopped.
     let a = emu.root("a").unwrap();
     let listed = a
@@ -95,4 +105,55 @@ async fn the_emulator_clock_expires_sessions() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidSecurityToken.Expired"));
+}
+
+/// The accounts by key and id; a trust with an ExternalId is met through `assume_role_with`;
+/// an account the emulator does not have is said to be missing, not a failed start.
+#[tokio::test]
+async fn accounts_and_assume_role_with_every_parameter() {
+    let emu = Emulator::start().await.unwrap();
+    assert_eq!(
+        ["a", "b", "c"].map(|k| emu.account_id(k)),
+        [Some("11223344"), Some("12345678"), Some("87654321")]
+    );
+    let missing = emu.root("x").unwrap_err();
+    assert!(
+        matches!(missing, crossram_scenario::TargetError::NoAccount(ref k) if k == "x"),
+        "{missing}"
+    );
+    let a = emu.root("a").unwrap();
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::87654321:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"xid-42"}}}]}"#;
+    a.call(
+        Product::Ram,
+        "CreateRole",
+        &[("RoleName", "vendor"), ("AssumeRolePolicyDocument", trust)],
+    )
+    .await
+    .unwrap();
+    let carl = emu
+        .user("c", "Carl", &["AliyunSTSAssumeRoleAccess"])
+        .await
+        .unwrap();
+    let request = |external_id: Option<&str>| AssumeRoleRequest {
+        role_arn: "acs:ram::11223344:role/vendor".into(),
+        role_session_name: "carl".into(),
+        external_id: external_id.map(str::to_owned),
+        ..AssumeRoleRequest::default()
+    };
+    let refused = emu
+        .assume_role_with(&carl, request(None))
+        .await
+        .unwrap_err();
+    let detail = refused
+        .call_error()
+        .unwrap()
+        .access_denied_detail()
+        .unwrap();
+    assert_eq!(detail["PolicyType"], "AssumeRolePolicy");
+    let session = emu
+        .assume_role_with(&carl, request(Some("xid-42")))
+        .await
+        .unwrap();
+    let me = session.sts().get_caller_identity().await.unwrap();
+    assert_eq!(me.arn, "acs:ram::11223344:assumed-role/vendor/carl");
 }

@@ -9,7 +9,8 @@ use crate::error::Error;
 use crate::params::wrapped;
 use crate::secret::{Secret, expose_opt_secret, expose_secret};
 
-/// `System` (Alibaba-managed) or `Custom` (account-owned).
+/// `System` (Alibaba-managed) or `Custom` (account-owned). The default is `Custom`, the kind an
+/// account creates; a system policy must be named as `System`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PolicyType {
     /// Alibaba-managed, read-only.
@@ -257,7 +258,8 @@ pub struct CreatePolicyRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyRefRequest {
-    /// `System` or `Custom`.
+    /// `System` or `Custom`. Defaults to `Custom`: set `PolicyType::System` for a system policy
+    /// such as `AliyunECSFullAccess`, or the service answers `EntityNotExist.Policy`.
     pub policy_type: PolicyType,
     /// The name.
     pub policy_name: String,
@@ -309,7 +311,8 @@ pub struct CreatePolicyVersionRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetPolicyVersionRequest {
-    /// `System` or `Custom`.
+    /// `System` or `Custom`. Defaults to `Custom`: set `PolicyType::System` for a system policy
+    /// such as `AliyunECSFullAccess`, or the service answers `EntityNotExist.Policy`.
     pub policy_type: PolicyType,
     /// The policy.
     pub policy_name: String,
@@ -331,7 +334,8 @@ pub struct PolicyVersionRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserPolicyRequest {
-    /// `System` or `Custom`.
+    /// `System` or `Custom`. Defaults to `Custom`: set `PolicyType::System` for a system policy
+    /// such as `AliyunECSFullAccess`, or the service answers `EntityNotExist.Policy`.
     pub policy_type: PolicyType,
     /// The policy.
     pub policy_name: String,
@@ -343,7 +347,8 @@ pub struct UserPolicyRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupPolicyRequest {
-    /// `System` or `Custom`.
+    /// `System` or `Custom`. Defaults to `Custom`: set `PolicyType::System` for a system policy
+    /// such as `AliyunECSFullAccess`, or the service answers `EntityNotExist.Policy`.
     pub policy_type: PolicyType,
     /// The policy.
     pub policy_name: String,
@@ -355,7 +360,8 @@ pub struct GroupPolicyRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RolePolicyRequest {
-    /// `System` or `Custom`.
+    /// `System` or `Custom`. Defaults to `Custom`: set `PolicyType::System` for a system policy
+    /// such as `AliyunECSFullAccess`, or the service answers `EntityNotExist.Policy`.
     pub policy_type: PolicyType,
     /// The policy.
     pub policy_name: String,
