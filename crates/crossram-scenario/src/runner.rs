@@ -540,7 +540,7 @@ async fn verify_identity(
         .map(|a| a.id.as_str())
         .unwrap_or_default();
     let name = |v: &Option<String>| state.expand(v.as_deref().unwrap_or_default());
-    // What the ARN must be (names compared without regard to case, as RAM compares them).
+    // What the ARN must be (names compared as written: `U1` and `u1` are two users).
     let wanted = match actor.kind {
         ActorKind::Root => format!("acs:ram::{declared}:root"),
         ActorKind::User | ActorKind::Console => {
@@ -552,10 +552,8 @@ async fn verify_identity(
     };
     let matches = account_id == declared
         && match actor.kind {
-            ActorKind::RoleSession => arn
-                .get(..wanted.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(&wanted)),
-            _ => arn.eq_ignore_ascii_case(&wanted),
+            ActorKind::RoleSession => arn.starts_with(&wanted),
+            _ => arn == wanted,
         };
     if matches {
         return Ok(true);
