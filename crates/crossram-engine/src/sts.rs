@@ -185,7 +185,7 @@ pub(crate) fn assume_role(
     if eval.decision != Decision::Allow {
         let trust_scope = format!("the trust policy of role {role_name}");
         let outsider = Evaluation::implicit_deny();
-        let (side, message, refused) = if eval.caller.decision != Decision::Allow {
+        let (side, refused) = if eval.caller.decision != Decision::Allow {
             let own: Vec<NamedPolicy<'_>> =
                 named.iter().copied().chain(caller_session_named).collect();
             let near = match eval.caller.decision {
@@ -194,7 +194,7 @@ pub(crate) fn assume_role(
             };
             let scope = "the caller's own policies";
             let kind = DeniedBy::Identity;
-            (&eval.caller, IDENTITY_DENIED, Refused { scope, kind, near })
+            (&eval.caller, Refused { scope, kind, near })
         } else if !policy::admits(&request, &[trust]) {
             // A caller no Allow statement admits is told one thing whatever it sends: were a
             // matching conditional Deny reported as such, its condition would answer guesses
@@ -202,7 +202,7 @@ pub(crate) fn assume_role(
             let near = policy::near_misses(&request, &[trust]);
             let scope = trust_scope.as_str();
             let kind = DeniedBy::Trust;
-            (&outsider, TRUST_DENIED, Refused { scope, kind, near })
+            (&outsider, Refused { scope, kind, near })
         } else {
             let near = match eval.trust.decision {
                 Decision::ImplicitDeny => policy::near_misses(&request, &[trust]),
@@ -210,7 +210,12 @@ pub(crate) fn assume_role(
             };
             let scope = trust_scope.as_str();
             let kind = DeniedBy::Trust;
-            (&eval.trust, TRUST_DENIED, Refused { scope, kind, near })
+            (&eval.trust, Refused { scope, kind, near })
+        };
+        // The message names the side that refused, as the service's two messages do.
+        let message = match refused.kind {
+            DeniedBy::Trust => TRUST_DENIED,
+            _ => IDENTITY_DENIED,
         };
         return Err(authz::denied(
             caller,
