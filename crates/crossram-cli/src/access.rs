@@ -12,7 +12,7 @@
 //! Exit status: 0 when the account was read; 1 when the service refused a call or could not be
 //! reached; 2 for unusable input.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -80,6 +80,8 @@ struct Report {
     roles: Vec<RoleAccess>,
     /// The users whose policies name `sts:AssumeRole`.
     users: Vec<UserAccess>,
+    /// Every user of the account, to tell a trust entry naming one that does not exist.
+    user_names: HashSet<String>,
 }
 
 pub(crate) fn run(args: AccessArgs) -> ExitCode {
@@ -177,6 +179,7 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         let attached: Vec<Attached> = role.policies.iter().map(|p| (p.clone(), None)).collect();
         role.ways = ways(&attached, &documents);
     }
+    let user_names = user_policies.iter().map(|(n, _)| n.clone()).collect();
     let users = user_policies
         .into_iter()
         .filter_map(|(name, attached)| {
@@ -189,6 +192,7 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         alias,
         roles,
         users,
+        user_names,
     })
 }
 
@@ -472,16 +476,37 @@ fn reach(t: &Trusted, account: &str) -> &'static str {
     }
 }
 
-/// A way out as text: `RESOURCES  (POLICY (TYPE), statement N, through group G)  when ...`.
-fn way_text(way: &Way) -> String {
+/// The unconditional Deny among an identity's ways (`all`) that takes back everything Allow
+/// way `way` lets through, if any: the identity's policies refuse what `way` seems to allow.
+fn way_refused_by<'w>(way: &Way, all: &'w [Way]) -> Option<&'w Way> {
+    all.iter().find(|d| d.grant.refuses_all_of(&way.grant))
+}
+
+/// A way out as text: `RESOURCES  (POLICY (TYPE), statement N, through group G)  when ...`,
+/// then `  but refused by POLICY (TYPE) statement N` when a Deny of the identity's (`all`)
+/// takes it back, and a note when none of its resources is a role's ARN.
+fn way_text(way: &Way, all: &[Way]) -> String {
     let g = &way.grant;
     let group = way
         .group
         .as_deref()
         .map(|g| format!(", through group {g}"))
         .unwrap_or_default();
+    let refused = way_refused_by(way, all)
+        .map(|d| {
+            format!(
+                "  but refused by {} ({}) statement {}",
+                d.policy.1, d.policy.0, d.grant.statement
+            )
+        })
+        .unwrap_or_default();
+    let no_role = if g.matches_some_role() {
+        ""
+    } else {
+        "  (matches no role: a role's ARN is acs:ram::<account>:role/<name>)"
+    };
     format!(
-        "{}  ({} ({}), statement {}{group}){}",
+        "{}  ({} ({}), statement {}{group}){}{refused}{no_role}",
         g.resources.join(", "),
         way.policy.1,
         way.policy.0,
@@ -490,8 +515,12 @@ fn way_text(way: &Way) -> String {
     )
 }
 
-/// A way out as JSON: `{policy, type, group, statement, effect, resources, conditions}`.
-fn way_json(way: &Way) -> Value {
+/// A way out as JSON: `{policy, type, group, statement, effect, resources, conditions,
+/// refused_by, matches_roles}`; `refused_by` is `{policy, type, statement}` of the Deny among
+/// the identity's ways (`all`) that takes it back, or null.
+fn way_json(way: &Way, all: &[Way]) -> Value {
+    let refused_by = way_refused_by(way, all)
+        .map(|d| json!({"policy": d.policy.1, "type": d.policy.0, "statement": d.grant.statement}));
     json!({
         "policy": way.policy.1,
         "type": way.policy.0,
@@ -500,16 +529,37 @@ fn way_json(way: &Way) -> Value {
         "effect": way.grant.effect.as_str(),
         "resources": way.grant.resources,
         "conditions": conditions_json(&way.grant.conditions),
+        "refused_by": refused_by,
+        "matches_roles": way.grant.matches_some_role(),
     })
 }
 
-/// `  when StringEquals sts:ExternalId, ...`, or nothing for no condition.
+/// `  when Bool acs:MFAPresent true and StringEquals sts:ExternalId`, or nothing for no
+/// condition (the conditions of a statement must all hold).
 fn when(conditions: &[ConditionKey]) -> String {
     if conditions.is_empty() {
         return String::new();
     }
+    format!("  when {}", all_of(conditions))
+}
+
+/// Conditions joined by `and`.
+fn all_of(conditions: &[ConditionKey]) -> String {
     let keys: Vec<String> = conditions.iter().map(ToString::to_string).collect();
-    format!("  when {}", keys.join(", "))
+    keys.join(" and ")
+}
+
+/// Whether a trust entry names a user or role of `report`'s own account: `Some(false)` when
+/// no such user or role exists (whoever later creates one by that name is trusted), `None`
+/// for any other entry.
+fn exists(t: &Trusted, report: &Report) -> Option<bool> {
+    match t {
+        Trusted::User(a, name) if *a == report.account => Some(report.user_names.contains(name)),
+        Trusted::Role(a, name) if *a == report.account => {
+            Some(report.roles.iter().any(|r| r.name == *name))
+        }
+        _ => None,
+    }
 }
 
 /// Whether Deny entry `d` refuses every identity Allow entry `t` admits: `*` refuses every
@@ -557,10 +607,7 @@ impl Reachable<'_> {
         let alternatives: Vec<String> = self
             .when
             .iter()
-            .map(|keys| {
-                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-                format!("when {}", keys.join(", "))
-            })
+            .map(|keys| format!("when {}", all_of(keys)))
             .collect();
         format!("{} ({})", self.role, alternatives.join("; or "))
     }
@@ -575,10 +622,10 @@ impl Reachable<'_> {
     }
 }
 
-/// Conditions as `[{operator, key}]`.
+/// Conditions as `[{operator, key, values}]`, `values` null for `sts:ExternalId`.
 fn conditions_json(keys: &[ConditionKey]) -> Value {
     keys.iter()
-        .map(|c| json!({"operator": c.operator, "key": c.key}))
+        .map(|c| json!({"operator": c.operator, "key": c.key, "values": c.values}))
         .collect()
 }
 
@@ -652,7 +699,11 @@ fn to_text(report: &Report) -> String {
             Err(e) => {
                 let _ = writeln!(out, "  trust policy unreadable: {e}");
             }
-            Ok(grants) if !grants.iter().any(|g| g.effect == Effect::Allow) => {
+            Ok(grants)
+                if !grants
+                    .iter()
+                    .any(|g| g.effect == Effect::Allow && !g.principals.is_empty()) =>
+            {
                 let _ = writeln!(out, "  may be assumed by  nobody");
             }
             Ok(_) => {}
@@ -669,9 +720,14 @@ fn to_text(report: &Report) -> String {
                     (Effect::Allow, Some(i)) => format!("  but refused by statement {i}"),
                     _ => String::new(),
                 };
+                let missing = match (exists(t, report), t) {
+                    (Some(false), Trusted::User(..)) => "  (no such user in this account)",
+                    (Some(false), _) => "  (no such role in this account)",
+                    _ => "",
+                };
                 let _ = writeln!(
                     out,
-                    "  {verb}  {t}  ({}, statement {}){when}{refused}",
+                    "  {verb}  {t}  ({}, statement {}){when}{refused}{missing}",
                     reach(t, &report.account),
                     grant.statement
                 );
@@ -688,7 +744,7 @@ fn to_text(report: &Report) -> String {
                 Effect::Allow => "may itself assume ",
                 Effect::Deny => "refused to assume ",
             };
-            let _ = writeln!(out, "  {verb} {}", way_text(way));
+            let _ = writeln!(out, "  {verb} {}", way_text(way, &role.ways));
         }
     }
     let _ = writeln!(out);
@@ -707,7 +763,12 @@ fn to_text(report: &Report) -> String {
                 Effect::Allow => "may assume",
                 Effect::Deny => "refused   ",
             };
-            let _ = writeln!(out, "  {:<width$}  {verb}  {}", user.name, way_text(way));
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {verb}  {}",
+                user.name,
+                way_text(way, &user.ways)
+            );
         }
     }
     let (others, open) = exposure(report);
@@ -754,7 +815,7 @@ fn to_json(report: &Report) -> Value {
                 .map(|(kind, name)| json!({"type": kind, "name": name}))
                 .collect();
             v.insert("policies".into(), Value::Array(policies));
-            let assume: Vec<Value> = role.ways.iter().map(way_json).collect();
+            let assume: Vec<Value> = role.ways.iter().map(|w| way_json(w, &role.ways)).collect();
             v.insert("assume".into(), Value::Array(assume));
             match &role.grants {
                 Ok(grants) => {
@@ -774,6 +835,7 @@ fn to_json(report: &Report) -> Value {
                                     Effect::Allow => refused_by(grants, t),
                                     Effect::Deny => None,
                                 },
+                                "exists": exists(t, report),
                             })
                         })
                         .collect();
@@ -797,7 +859,7 @@ fn to_json(report: &Report) -> Value {
         "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
         "users": report.users.iter().map(|u| json!({
             "name": u.name,
-            "assume": u.ways.iter().map(way_json).collect::<Vec<_>>(),
+            "assume": u.ways.iter().map(|w| way_json(w, &u.ways)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -817,6 +879,7 @@ mod tests {
                 .map(|key| ConditionKey {
                     operator: "StringEquals",
                     key: (*key).to_owned(),
+                    values: None,
                 })
                 .collect(),
         }

@@ -51,6 +51,7 @@ const OPEN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Actio
 const BLOCKED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Alice"]}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:root"}}]}"#;
 const FEDERATED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithSAML","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}}]}"#;
 const TWO_WAYS_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Bob"]}}]}"#;
+const NO_ONE_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":[]}}]}"#;
 const OWN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::11223344:user/ops"}}]}"#;
 
 #[test]
@@ -78,6 +79,7 @@ fn an_account_reads_as_who_can_assume_what() {
     create("blocked", BLOCKED_TRUST);
     create("federated", FEDERATED_TRUST);
     create("two-ways", TWO_WAYS_TRUST);
+    create("no-one", NO_ONE_TRUST);
 
     let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
@@ -97,8 +99,8 @@ fn an_account_reads_as_who_can_assume_what() {
         vendor["trust"],
         json!([{"statement": 0, "effect": "Allow", "principal": "acs:ram::12345678:root",
             "account": "12345678", "reach": "another account",
-            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}],
-            "refused_by_statement": null}])
+            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId", "values": null}],
+            "refused_by_statement": null, "exists": null}])
     );
     assert_eq!(
         vendor["policies"],
@@ -108,7 +110,10 @@ fn an_account_reads_as_who_can_assume_what() {
     assert_eq!(open["trust"][0]["reach"], "any RAM identity of any account");
     assert_eq!(open["trust"][1]["effect"], "Deny");
     assert_eq!(open["policies"], json!([]));
-    assert_eq!(role("in-house")["trust"][0]["reach"], "this account");
+    let in_house = role("in-house");
+    assert_eq!(in_house["trust"][0]["reach"], "this account");
+    // It trusts a user of A's that does not exist: whoever creates `ops` gets the role.
+    assert_eq!(in_house["trust"][0]["exists"], false);
     // Alice is allowed by name, but the Deny of her whole account takes it back.
     assert_eq!(role("blocked")["trust"][0]["refused_by_statement"], 1);
     let federated = role("federated");
@@ -128,7 +133,7 @@ fn an_account_reads_as_who_can_assume_what() {
         report["other_accounts"],
         json!([{"account": "12345678", "roles": [
             {"name": "ecs-vendor",
-             "when": [[{"operator": "StringEquals", "key": "sts:ExternalId"}]]},
+             "when": [[{"operator": "StringEquals", "key": "sts:ExternalId", "values": null}]]},
             {"name": "two-ways", "when": []}]}])
     );
     assert_eq!(
@@ -140,7 +145,9 @@ fn an_account_reads_as_who_can_assume_what() {
 
     let text = ok(&crossram("access", &url, &world, "company-a", &[]));
     for line in [
-        "account 11223344 (company-a): 6 roles",
+        "account 11223344 (company-a): 7 roles",
+        // An Allow that names no principal admits nobody, as one that names no action.
+        "  may be assumed by  nobody",
         "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
         "  refused to         acs:ram::12345678:user/Mallory  (another account, statement 1)",
         "  grants             AliyunECSFullAccess (System)",
@@ -151,6 +158,8 @@ fn an_account_reads_as_who_can_assume_what() {
          refused by statement 1",
         "  may be assumed by  acs:ram::11223344:saml-provider/idp  (an identity provider, \
          statement 1)",
+        "  may be assumed by  acs:ram::11223344:user/ops  (this account, statement 0)  (no such \
+         user in this account)",
     ] {
         assert_has_line(&text, line);
     }
@@ -326,7 +335,7 @@ fn an_endpoint_that_repeats_its_list_marker_is_named_not_looped_on() {
 fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
     let (_server, url, world) = common::serve_world("access-users");
     let b = |args: &[&str]| ok(&crossram("call", &url, &world, "company-b", args));
-    for user in ["Alice", "Bob", "Carol", "Dan"] {
+    for user in ["Alice", "Bob", "Carol", "Dan", "Erin", "Frank"] {
         b(&["ram", "CreateUser", &format!("UserName={user}")]);
     }
     let attach_to = |what: &str, whom: &str, kind: &str, policy: &str| {
@@ -358,6 +367,15 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
     ]);
     attach_to("User", "Carol", "Custom", "no-assume");
     attach_to("User", "Dan", "System", "AliyunECSFullAccess");
+    attach_to("User", "Erin", "System", "AliyunSTSAssumeRoleAccess");
+    attach_to("User", "Erin", "Custom", "no-assume");
+    b(&[
+        "ram",
+        "CreatePolicy",
+        "PolicyName=assume-sts-arn",
+        r#"PolicyDocument={"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"acs:sts:*:11223344:role/ecs-vendor","Condition":{"Bool":{"acs:MFAPresent":"true"}}}]}"#,
+    ]);
+    attach_to("User", "Frank", "Custom", "assume-sts-arn");
     // A role of B whose sessions may go on into other roles (role chaining).
     b(&[
         "ram",
@@ -373,20 +391,39 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
         json!([
             {"name": "Alice", "assume": [{"policy": "AliyunSTSAssumeRoleAccess", "type": "System",
                 "group": null, "statement": 0, "effect": "Allow", "resources": ["*"],
-                "conditions": []}]},
+                "conditions": [], "refused_by": null, "matches_roles": true}]},
             {"name": "Bob", "assume": [{"policy": "assume-vendor", "type": "Custom",
                 "group": "ops", "statement": 0, "effect": "Allow",
                 "resources": ["acs:ram::11223344:role/ecs-vendor"],
-                "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId"}]}]},
+                "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId",
+                    "values": null}],
+                "refused_by": null, "matches_roles": true}]},
             {"name": "Carol", "assume": [{"policy": "no-assume", "type": "Custom",
                 "group": null, "statement": 0, "effect": "Deny", "resources": ["*"],
-                "conditions": []}]},
+                "conditions": [], "refused_by": null, "matches_roles": true}]},
+            // Allowed by the system policy, refused by her own Deny: she may assume nothing.
+            {"name": "Erin", "assume": [
+                {"policy": "AliyunSTSAssumeRoleAccess", "type": "System", "group": null,
+                 "statement": 0, "effect": "Allow", "resources": ["*"], "conditions": [],
+                 "refused_by": {"policy": "no-assume", "type": "Custom", "statement": 0},
+                 "matches_roles": true},
+                {"policy": "no-assume", "type": "Custom", "group": null, "statement": 0,
+                 "effect": "Deny", "resources": ["*"], "conditions": [], "refused_by": null,
+                 "matches_roles": true}]},
+            // A policy that names STS's ARN instead of the role's allows nothing.
+            {"name": "Frank", "assume": [{"policy": "assume-sts-arn", "type": "Custom",
+                "group": null, "statement": 0, "effect": "Allow",
+                "resources": ["acs:sts:*:11223344:role/ecs-vendor"],
+                "conditions": [{"operator": "Bool", "key": "acs:MFAPresent",
+                    "values": ["true"]}],
+                "refused_by": null, "matches_roles": false}]},
         ])
     );
     assert_eq!(
         report["roles"][0]["assume"],
         json!([{"policy": "AliyunSTSAssumeRoleAccess", "type": "System", "group": null,
-            "statement": 0, "effect": "Allow", "resources": ["*"], "conditions": []}])
+            "statement": 0, "effect": "Allow", "resources": ["*"], "conditions": [],
+            "refused_by": null, "matches_roles": true}])
     );
     let text = ok(&crossram("access", &url, &world, "company-b", &[]));
     for line in [
@@ -396,6 +433,11 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
         "  Bob    may assume  acs:ram::11223344:role/ecs-vendor  (assume-vendor (Custom), \
          statement 0, through group ops)  when StringEquals sts:ExternalId",
         "  Carol  refused     *  (no-assume (Custom), statement 0)",
+        "  Erin   may assume  *  (AliyunSTSAssumeRoleAccess (System), statement 0)  but refused \
+         by no-assume (Custom) statement 0",
+        "  Frank  may assume  acs:sts:*:11223344:role/ecs-vendor  (assume-sts-arn (Custom), \
+         statement 0)  when Bool acs:MFAPresent true  (matches no role: a role's ARN is \
+         acs:ram::<account>:role/<name>)",
     ] {
         assert_has_line(&text, line);
     }

@@ -175,7 +175,7 @@ pub(crate) enum Scalar {
 }
 
 impl Scalar {
-    fn text(&self) -> Cow<'_, str> {
+    pub(crate) fn text(&self) -> Cow<'_, str> {
         match self {
             Self::Str(s) => Cow::Borrowed(s),
             Self::Num(n) => Cow::Owned(n.to_string()),

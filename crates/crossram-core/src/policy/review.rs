@@ -3,22 +3,37 @@
 
 use std::fmt;
 
+use super::glob::{glob_match, has_wildcard};
 use super::{Effect, PolicyDocument, Trusted};
 
-/// A condition a statement puts on the request: an operator on a key (the values are left
-/// out: a review says *that* an `sts:ExternalId` is demanded, not which).
+/// The condition keys whose values a review withholds: an `sts:ExternalId` is a secret shared
+/// with the trusted party, so a review says *that* one is demanded, not which.
+const WITHHELD: [&str; 1] = ["sts:ExternalId"];
+
+/// A condition a statement puts on the request: an operator on a key, and the values it
+/// compares with (unless they are withheld, see [`ConditionKey::values`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ConditionKey {
     /// The operator, e.g. `StringEquals`.
     pub operator: &'static str,
     /// The key as written, e.g. `sts:ExternalId`.
     pub key: String,
+    /// The values as written (`true`, `2020-01-01T00:00:00Z`, `203.0.113.0/24`), any one of
+    /// which satisfies the condition; `None` for `sts:ExternalId`, whose value is a secret the
+    /// role's owner shares with the trusted party alone.
+    pub values: Option<Vec<String>>,
 }
 
 impl fmt::Display for ConditionKey {
-    /// `StringEquals sts:ExternalId`.
+    /// `Bool acs:MFAPresent true`, `IpAddress acs:SourceIp [10.0.0.0/8, 192.0.2.7]`, or
+    /// `StringEquals sts:ExternalId` (its value withheld).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.operator, self.key)
+        write!(f, "{} {}", self.operator, self.key)?;
+        match self.values.as_deref() {
+            None => Ok(()),
+            Some([one]) => write!(f, " {one}"),
+            Some(several) => write!(f, " [{}]", several.join(", ")),
+        }
     }
 }
 
@@ -106,12 +121,85 @@ impl PolicyDocument {
                         block.entries.iter().map(|e| ConditionKey {
                             operator: block.op.name(),
                             key: e.key.clone(),
+                            values: (!WITHHELD.iter().any(|w| w.eq_ignore_ascii_case(&e.key)))
+                                .then(|| {
+                                    e.values
+                                        .items
+                                        .iter()
+                                        .map(|v| v.text().into_owned())
+                                        .collect()
+                                }),
                         })
                     })
                     .collect(),
             })
             .collect()
     }
+}
+
+impl Grant {
+    /// Whether this statement, an unconditional Deny, refuses everything Allow statement
+    /// `allow` (of an identity policy, for the same action) lets through: each of its resources
+    /// is covered by one of this statement's. Conservative: `true` is certain, `false` may miss
+    /// a cover that only an overlap of patterns would show.
+    pub fn refuses_all_of(&self, allow: &Grant) -> bool {
+        self.effect == Effect::Deny
+            && self.conditions.is_empty()
+            && allow.effect == Effect::Allow
+            && !allow.resources.is_empty()
+            && allow
+                .resources
+                .iter()
+                .all(|a| self.resources.iter().any(|d| resource_covers(d, a)))
+    }
+
+    /// Whether some RAM role's ARN (`acs:ram::<account>:role/<name>`, what `sts:AssumeRole` is
+    /// authorized on) matches one of this statement's resources. `false` says the statement,
+    /// whatever its effect, concerns no role: `acs:sts:*:...`, a region where role ARNs have
+    /// none, an upper-case `RAM` (resources compare case-sensitively). A pattern whose first
+    /// wildcard comes early counts as matching.
+    pub fn matches_some_role(&self) -> bool {
+        self.resources.iter().any(|r| may_match_role_arn(r))
+    }
+}
+
+/// Whether Deny resource pattern `deny` matches every ARN Allow pattern `allow` matches: the
+/// same pattern, `*`, a literal prefix followed by `*` that `allow` starts with, or a literal
+/// `allow` that `deny` matches.
+fn resource_covers(deny: &str, allow: &str) -> bool {
+    if deny == "*" || deny == allow {
+        return true;
+    }
+    if let Some(prefix) = deny.strip_suffix('*')
+        && !has_wildcard(prefix)
+    {
+        return allow.starts_with(prefix);
+    }
+    !has_wildcard(allow) && glob_match(deny, allow, false)
+}
+
+/// Whether resource pattern `pattern` can match some `acs:ram::<account>:role/<name>`: its
+/// literal part up to the first wildcard must agree with that form (role names hold no `/`).
+fn may_match_role_arn(pattern: &str) -> bool {
+    const HEAD: &str = "acs:ram::";
+    let literal = pattern
+        .find(['*', '?'])
+        .map_or(pattern, |at| pattern.get(..at).unwrap_or_default());
+    let whole = literal.len() == pattern.len();
+    let Some(rest) = literal.strip_prefix(HEAD) else {
+        // Cut short by a wildcard inside the head: `acs:ram:*:...` matches `acs:ram::...`.
+        return !whole && HEAD.starts_with(literal);
+    };
+    let Some((account, resource)) = rest.split_once(':') else {
+        return !whole;
+    };
+    let account_ok = !account.is_empty() && !account.contains('/');
+    let resource_ok = match resource.strip_prefix("role/") {
+        // A literal name must be one (no further `/`: session ARNs are not roles).
+        Some(name) => !whole || (!name.is_empty() && !name.contains('/')),
+        None => !whole && "role/".starts_with(resource),
+    };
+    account_ok && resource_ok
 }
 
 #[cfg(test)]
@@ -159,7 +247,10 @@ mod tests {
             .collect();
         assert_eq!(
             conditions,
-            ["StringEquals sts:ExternalId", "IpAddress acs:SourceIp"]
+            [
+                "StringEquals sts:ExternalId",
+                "IpAddress acs:SourceIp 203.0.113.0/24"
+            ]
         );
         assert_eq!((grants[1].statement, grants[1].effect), (2, Effect::Deny));
         assert_eq!(grants[1].principals[0].to_string(), "acs:ram::99:role/ops");
@@ -175,5 +266,103 @@ mod tests {
             identity.grants("sts:AssumeRole")[0].resources,
             ["acs:ram::1:role/a", "acs:ram::2:role/*"]
         );
+    }
+
+    #[test]
+    fn condition_values_are_shown_but_an_external_id_is_withheld() {
+        let doc = PolicyDocument::parse(
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"RAM": "acs:ram::12345678:root"},
+                "Condition": {"StringEquals": {"sts:externalid": "abc-123"},
+                              "Bool": {"acs:MFAPresent": true},
+                              "IpAddress": {"acs:SourceIp": ["10.0.0.0/8", "192.0.2.7"]}}}]}"#,
+            PolicyKind::Trust,
+        )
+        .unwrap();
+        let shown: Vec<String> = doc.grants("sts:AssumeRole")[0]
+            .conditions
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "StringEquals sts:externalid",
+                "Bool acs:MFAPresent true",
+                "IpAddress acs:SourceIp [10.0.0.0/8, 192.0.2.7]"
+            ]
+        );
+        assert!(
+            doc.grants("sts:AssumeRole")[0].conditions[0]
+                .values
+                .is_none()
+        );
+    }
+
+    /// The statements of an identity policy for `sts:AssumeRole`.
+    fn identity_grants(statements: &str) -> Vec<Grant> {
+        PolicyDocument::parse(
+            &format!(r#"{{"Version": "1", "Statement": [{statements}]}}"#),
+            PolicyKind::Identity,
+        )
+        .unwrap()
+        .grants("sts:AssumeRole")
+    }
+
+    #[test]
+    fn an_unconditional_deny_refuses_the_allows_it_covers() {
+        let g = identity_grants(
+            r#"{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+               {"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": ["acs:ram::1:role/ops-*", "acs:ram::1:role/db"]},
+               {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "acs:ram::2:role/x"},
+               {"Effect": "Deny", "Action": "sts:*", "Resource": "*"},
+               {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "acs:ram::1:role/*"},
+               {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
+                "Condition": {"Bool": {"acs:MFAPresent": "false"}}},
+               {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "acs:ram::?:role/db"}"#,
+        );
+        let (all, ones, two) = (&g[0], &g[1], &g[2]);
+        let (deny_all, deny_one, conditional, one_char) = (&g[3], &g[4], &g[5], &g[6]);
+        assert!(deny_all.refuses_all_of(all) && deny_all.refuses_all_of(ones));
+        assert!(
+            deny_one.refuses_all_of(ones),
+            "a prefix and * covers what starts with it"
+        );
+        assert!(!deny_one.refuses_all_of(all) && !deny_one.refuses_all_of(two));
+        assert!(
+            !conditional.refuses_all_of(all),
+            "a conditional Deny is left to the reader"
+        );
+        assert!(
+            !one_char.refuses_all_of(ones),
+            "covers role/db, not role/ops-*"
+        );
+        assert!(!all.refuses_all_of(deny_all), "only a Deny refuses");
+    }
+
+    #[test]
+    fn a_resource_that_no_role_arn_matches_is_told_apart() {
+        for (pattern, some_role) in [
+            ("*", true),
+            ("acs:ram::11223344:role/ops", true),
+            ("acs:ram:*:11223344:role/*", true),
+            ("acs:ram::*:role/ops", true),
+            ("acs:ram::11223344:ro*", true),
+            ("acs:ram:*:*:*", true),
+            ("acs:*:*:*:*", true),
+            ("acs:sts:*:11223344:role/ops", false),
+            ("acs:ram:cn-hangzhou:11223344:role/ops", false),
+            ("acs:RAM::11223344:role/ops", false),
+            ("acs:ram::11223344:user/*", false),
+            ("acs:ram::11223344:role/ops/session", false),
+            ("acs:ram::11223344:role/", false),
+            ("acs:ram:::role/*", false),
+        ] {
+            let g = identity_grants(&format!(
+                r#"{{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "{pattern}"}}"#
+            ));
+            assert_eq!(g[0].matches_some_role(), some_role, "{pattern}");
+        }
     }
 }
