@@ -62,7 +62,8 @@ pub(crate) struct ServeArgs {
     /// Engine settings (TOML): `[limits]` overrides any of the limits table (e.g.
     /// `roles_per_account = 100000`), and `assume_role_rate_limit`, `ecs_transition_ms`,
     /// `console_session_secs`, `audit_capacity`, `timestamp_window_secs` (how far a request's
-    /// time may be off, and how long its nonce is remembered; 900) at the top level.
+    /// time may be off, and how long its nonce is remembered; 900), `ecs_regions` (the
+    /// RegionIds ECS answers for, replacing the service's public regions) at the top level.
     #[arg(long)]
     config: Option<PathBuf>,
     /// For tests only (a crossram extension): let anyone who reaches the port move the
@@ -99,6 +100,8 @@ struct SettingsFile {
     /// How far a request's timestamp may be from the clock, seconds (900, as the real service,
     /// by default); nonces are remembered for as long.
     timestamp_window_secs: Option<i64>,
+    /// The RegionIds ECS answers for, replacing the built-in list of the service's regions.
+    ecs_regions: Option<Vec<String>>,
 }
 
 /// The engine configuration and the HTTP settings: defaults, overridden by `--config`.
@@ -123,6 +126,9 @@ fn engine_config(path: Option<&Path>) -> anyhow::Result<(EngineConfig, Settings)
         .console_session_secs
         .unwrap_or(config.console_session_secs);
     config.audit_capacity = file.audit_capacity.unwrap_or(config.audit_capacity);
+    if let Some(regions) = file.ecs_regions {
+        config.ecs_regions = regions;
+    }
     if let Some(secs) = file.timestamp_window_secs {
         let max = crossram_server::nonce::MAX_WINDOW_SECS;
         if !(1..=max).contains(&secs) {

@@ -553,6 +553,39 @@ fn an_unknown_setting_in_the_config_file_is_refused() {
 }
 
 #[test]
+fn a_config_file_replaces_the_regions_ecs_answers_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "ecs_regions = [\"xx-lab-1\"]\n").unwrap();
+    let mut serve = Serve::start(&["--config", config.to_str().unwrap()]);
+    let (key_id, secret, addr) = serve.account_a_and_address();
+    let describe = |region: &str| {
+        Command::new(env!("CARGO_BIN_EXE_crossram"))
+            .args(["call", "--endpoint", &format!("http://{addr}"), "ecs"])
+            .args(["DescribeInstances", &format!("RegionId={region}")])
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &key_id)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &secret)
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let lab = describe("xx-lab-1");
+    assert_eq!(lab.status.code(), Some(0), "{lab:?}");
+    assert!(
+        String::from_utf8_lossy(&lab.stdout).contains("\"TotalCount\": 0"),
+        "{lab:?}"
+    );
+    // The built-in list is replaced, not extended.
+    let hangzhou = describe("cn-hangzhou");
+    assert_eq!(hangzhou.status.code(), Some(1), "{hangzhou:?}");
+    assert!(
+        String::from_utf8_lossy(&hangzhou.stderr).contains("InvalidRegionId.NotFound"),
+        "{hangzhou:?}"
+    );
+    assert!(serve.terminate().success());
+}
+
+#[test]
 fn a_config_file_narrows_the_timestamp_window() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");

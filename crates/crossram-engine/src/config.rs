@@ -24,6 +24,43 @@ impl Default for LockoutPolicy {
     }
 }
 
+/// The region ids ECS answers for by default: the public regions of the service (its
+/// DescribeRegions list). Any other `RegionId` is `InvalidRegionId.NotFound`, as on the
+/// service; [`EngineConfig::ecs_regions`] replaces the list.
+pub const ECS_REGIONS: [&str; 31] = [
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-wulanchabu",
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-nanjing",
+    "cn-fuzhou",
+    "cn-wuhan-lr",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-south-1",
+    "us-east-1",
+    "us-west-1",
+    "eu-west-1",
+    "eu-central-1",
+    "me-east-1",
+    "me-central-1",
+    "na-south-1",
+];
+
 /// Everything an engine can be tuned with.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -41,6 +78,9 @@ pub struct EngineConfig {
     pub console_session_secs: i64,
     /// argon2 memory cost in KiB for console passwords.
     pub password_hash_memory_kib: u32,
+    /// The region ids ECS answers for; any other is `InvalidRegionId.NotFound`. By default
+    /// the service's public regions ([`ECS_REGIONS`]).
+    pub ecs_regions: Vec<String>,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +93,7 @@ impl Default for EngineConfig {
             audit_capacity: 100_000,
             console_session_secs: 6 * 3600,
             password_hash_memory_kib: 19 * 1024,
+            ecs_regions: ECS_REGIONS.iter().map(|r| (*r).to_owned()).collect(),
         }
     }
 }

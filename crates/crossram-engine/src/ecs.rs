@@ -75,19 +75,6 @@ fn minute(ts: &str) -> String {
     }
 }
 
-fn valid_region(r: &str) -> bool {
-    let mut parts = r.split('-');
-    let first = parts.next().unwrap_or_default();
-    first.len() == 2
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && parts.clone().count() >= 1
-        && parts.all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
 struct Ecs<'a> {
     e: &'a Engine,
     caller: &'a Caller,
@@ -98,7 +85,7 @@ struct Ecs<'a> {
 impl Ecs<'_> {
     fn region(&self) -> Result<String, ApiError> {
         let r = required(&self.req.params, "RegionId")?;
-        if !valid_region(r) {
+        if !self.e.config.ecs_regions.iter().any(|known| known == r) {
             return Err(ApiError::new(
                 "InvalidRegionId.NotFound",
                 404,

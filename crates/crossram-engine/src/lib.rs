@@ -34,7 +34,7 @@ pub use api::{
     RequestContext, ResolvedKey, Response, RoleSession,
 };
 pub use audit::{AuditEvent, AuditPage};
-pub use config::{EngineConfig, LockoutPolicy};
+pub use config::{ECS_REGIONS, EngineConfig, LockoutPolicy};
 pub use engine::{Engine, OpenError};
 pub use env::{Clock, Env, IdGen, ManualClock, OffsetClock, RandomIds, SeededIds, SystemClock};
 pub use secret::Secret;

@@ -857,6 +857,15 @@ const STEPS: &[Step] = &[
         "InvalidRegionId.NotFound",
         None,
     ),
+    // Shaped like a region id, but the service has no such region.
+    (
+        "A",
+        Ecs,
+        "DescribeInstances",
+        &[("RegionId", "xx-nowhere-1")],
+        "InvalidRegionId.NotFound",
+        None,
+    ),
     (
         "A",
         Ecs,
