@@ -240,6 +240,22 @@ def ram_role_arn_provider(alice_key):
         who = expect_ok(flavour, "provider session GetCallerIdentity", session.get_caller_identity)
         if who:
             report(flavour, "identity", who.body.arn == f"acs:ram::{A_UID}:assumed-role/ecs-admin-core/rra", who.body.arn)
+    # A session policy through the provider: it signs values with quote_plus (a space as `+`,
+    # where V1 signs %20), so the policy goes without spaces; the session may then only read.
+    narrow = json.dumps({"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]},
+        separators=(",", ":"))
+    provider = RamRoleArnCredentialsProvider(
+        access_key_id=alice_key[0], access_key_secret=alice_key[1],
+        role_arn=f"acs:ram::{A_UID}:role/ecs-admin-core", role_session_name="rra-narrow",
+        policy=narrow, sts_endpoint=TLS_ENDPOINT)
+    creds = expect_ok(flavour, "RamRoleArn with a session policy", provider.get_credentials)
+    if creds:
+        narrowed = EcsClient(config(creds.get_access_key_id(), creds.get_access_key_secret(),
+                                    creds.get_security_token()))
+        expect_error(flavour, "the session policy narrows the role",
+                     lambda: narrowed.describe_instances(ecs.DescribeInstancesRequest(region_id="cn-hangzhou")),
+                     "Forbidden.RAM", 403)
 
 
 def main():

@@ -646,6 +646,45 @@ fn the_text_log_has_one_plain_line_per_request() {
 }
 
 #[test]
+fn a_space_signed_as_plus_is_refused_with_a_hint_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut serve = Serve::start_logging(&[], log);
+    let (key_id, secret, addr) = serve.account_a_and_address();
+    let timestamp = crossram_wire::format_timestamp(now_unix());
+    let params = [
+        ("AccessKeyId", key_id.as_str()),
+        ("Action", "GetCallerIdentity"),
+        ("Format", "JSON"),
+        ("Note", "a b"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureNonce", "plus-1"),
+        ("SignatureVersion", "1.0"),
+        ("Timestamp", timestamp.as_str()),
+        ("Version", "2015-04-01"),
+    ];
+    // Signed as Python's quote_plus signs: the space as `+`.
+    let documented = crossram_wire::v1::string_to_sign_for("GET", params);
+    let signature = crossram_wire::v1::signature(&secret, &documented.replace("%2520", "%2B"));
+    let mut pairs = params.to_vec();
+    pairs.push(("Signature", &signature));
+    let (status, answer) = http_get(
+        &addr,
+        &format!("/?{}", crossram_wire::encode::encode_pairs(pairs)),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("SignatureDoesNotMatch"), "{answer}");
+    assert!(serve.terminate().success());
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("crossram::hint") && l.contains("quote_plus")),
+        "{logs}"
+    );
+}
+
+#[test]
 fn load_can_send_its_requests_to_another_server() {
     // A server that answers 200 to anything, as the bench's ceiling does.
     let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -415,6 +415,16 @@ async fn process(
             .inner
             .nonces
             .remove(signed.access_key_id(), signed.nonce());
+        if signed.signed_spaces_as_plus(resolved.secret.expose()) {
+            tracing::warn!(
+                target: "crossram::hint",
+                request_id,
+                "SignatureDoesNotMatch: the request was signed with each space in a value as `+` \
+                 (Python's quote_plus; the ram_role_arn provider of alibabacloud_credentials signs \
+                 so), where V1 signs a space as %20 (spec 1.4); send values without spaces, e.g. a \
+                 Policy as json.dumps(policy, separators=(',', ':'))"
+            );
+        }
         return Err(WireError::from(mismatch).into());
     }
 

@@ -403,6 +403,22 @@ impl SignedRequest {
         }
     }
 
+    /// Whether the signature would match under `secret` had each space in a value been signed
+    /// as `+` rather than `%20` (V1 only): what a signer built on Python's `quote_plus` sends, as
+    /// the `ram_role_arn` provider of `alibabacloud_credentials` does. Such a request is still
+    /// refused, as the documented algorithm refuses it; this only lets the refusal say why.
+    pub fn signed_spaces_as_plus(&self, secret: &str) -> bool {
+        // In the V1 string to sign a space reads `%2520` (encoded, then encoded again), a `+`
+        // signed in its place `%2B`; no other value reads `%2520`.
+        self.signature_version == SignatureVersion::V1
+            && self.string_to_sign.contains("%2520")
+            && bool::from(
+                v1::signature(secret, &self.string_to_sign.replace("%2520", "%2B"))
+                    .as_bytes()
+                    .ct_eq(self.provided_signature.as_bytes()),
+            )
+    }
+
     /// Checks the signature against `secret`, comparing in constant time.
     pub fn verify(&self, secret: &str) -> Result<(), SignatureMismatch> {
         let expected = self.expected_signature(secret);

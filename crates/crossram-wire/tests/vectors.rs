@@ -513,6 +513,50 @@ fn published_v1_sdk_unit_vectors() {
 }
 
 #[test]
+fn a_space_signed_as_plus_is_refused_and_told_apart() {
+    let secret = "testsecret";
+    let params = [
+        ("AccessKeyId", "testid"),
+        ("Action", "AssumeRole"),
+        ("Format", "JSON"),
+        ("Policy", r#"{"Version": "1"}"#),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureNonce", "n-1"),
+        ("SignatureVersion", "1.0"),
+        ("Timestamp", "2026-01-01T00:00:00Z"),
+        ("Version", "2015-04-01"),
+    ];
+    let query = |signature: &str| {
+        let mut pairs: Vec<(&str, &str)> = params.to_vec();
+        pairs.push(("Signature", signature));
+        crossram_wire::encode::encode_pairs(pairs)
+    };
+    let inspect_query = |q: &str| {
+        let req = HttpRequest {
+            method: "GET",
+            path: "/",
+            raw_query: q,
+            headers: &[] as &[(String, String)],
+            body: b"",
+        };
+        inspect(&req).unwrap()
+    };
+    let documented = crossram_wire::v1::string_to_sign_for("GET", params);
+    assert!(documented.contains("%2520"), "{documented}");
+    // Python's quote_plus: a space becomes `+`, then `%2B` once the whole string is encoded.
+    let plus = documented.replace("%2520", "%2B");
+    let by_quote_plus = inspect_query(&query(&crossram_wire::v1::signature(secret, &plus)));
+    assert!(by_quote_plus.verify(secret).is_err());
+    assert!(by_quote_plus.signed_spaces_as_plus(secret));
+    assert!(!by_quote_plus.signed_spaces_as_plus("wrong"));
+    // A request signed as documented passes and needs no hint; a wrong secret gets none.
+    let right = inspect_query(&query(&crossram_wire::v1::signature(secret, &documented)));
+    right.verify(secret).unwrap();
+    assert!(!right.signed_spaces_as_plus(secret));
+    assert!(!right.signed_spaces_as_plus("wrong"));
+}
+
+#[test]
 fn published_v3_a_through_inspect() {
     let headers: Vec<(String, String)> = [
         ("host", "ecs.cn-shanghai.aliyuncs.com"),
