@@ -210,6 +210,24 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
         };
         (evaluation, None, near)
     };
+    // AssumeRole takes an Allow from both sides (spec §5.6): a decision from one side alone is
+    // half the answer, whatever it is.
+    if args.action.eq_ignore_ascii_case("sts:AssumeRole") {
+        if !has_trust {
+            notes.push(
+                "only the caller's side was decided: AssumeRole also needs the role's trust \
+                 policy to allow (give it with --policy)"
+                    .to_owned(),
+            );
+        } else if identity.is_empty() {
+            notes.push(
+                "only the role's side was decided: AssumeRole also needs the caller's own \
+                 policies to allow sts:AssumeRole on the role (give them with --policy or \
+                 --system-policy)"
+                    .to_owned(),
+            );
+        }
+    }
     if has_trust && principal.is_none() {
         notes.push(
             "no --principal: the Principal elements of the trust policies were not checked \

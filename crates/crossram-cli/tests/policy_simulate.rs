@@ -185,7 +185,12 @@ fn trust_policies_are_detected_and_match_the_principal() {
             .contains("roles may not be assumed by root accounts"),
         "{root}"
     );
-    assert!(run(ALICE).get("note").is_none());
+    // The trust alone decided: the note says the caller's side is still to be asked.
+    assert_eq!(
+        run(ALICE)["note"],
+        "only the role's side was decided: AssumeRole also needs the caller's own policies to \
+         allow sts:AssumeRole on the role (give them with --policy or --system-policy)"
+    );
     assert_eq!(
         run("acs:ram::12345678:assumed-role/ops/s1")["decision"],
         "Allow"
@@ -204,6 +209,18 @@ fn identity_and_trust_together_decide_like_assume_role() {
     let v = run(&[&identity, &trust], ALICE);
     assert_eq!(v["decision"], "Allow");
     assert_eq!(v["matched"].as_array().unwrap().len(), 2);
+    // Both sides were decided: no note that one is missing.
+    assert!(v.get("note").is_none(), "{v}");
+    // The caller's side alone allows, and says the role's side was not asked.
+    let v = run(&[&identity], ALICE);
+    assert_eq!(v["decision"], "Allow");
+    assert!(
+        v["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("only the caller's side was decided"),
+        "{v}"
+    );
     let v = run(&[&identity, &trust], "acs:ram::99999999:user/Eve");
     assert_eq!(v["decision"], "ImplicitDeny");
     assert_eq!(v["refused_by"], "trust");
@@ -265,7 +282,13 @@ fn an_implicit_deny_names_the_statement_that_came_close_and_what_failed() {
         "{}",
         stderr(&text)
     );
-    assert!(stderr(&args(ALICE, "sts:ExternalId=abc-123", false)).is_empty());
+    // Allowed by the trust: only the note that the caller's side was not asked.
+    let allowed = stderr(&args(ALICE, "sts:ExternalId=abc-123", false));
+    assert_eq!(allowed.lines().count(), 1, "{allowed}");
+    assert!(
+        allowed.starts_with("crossram policy simulate: note: only the role's side was decided"),
+        "{allowed}"
+    );
     // An outsider is told only that it is not trusted, whatever ExternalId it tries.
     assert_eq!(
         unmet(&args(

@@ -120,6 +120,16 @@ impl ApiError {
         )
     }
 
+    /// 400 `InvalidParameter.<Name>.Length`, the message naming the limit (the service's
+    /// sentence leaves it out, which leaves a person guessing).
+    pub fn longer_than(name: &str, limit: usize) -> Self {
+        Self::new(
+            format!("InvalidParameter.{name}.Length"),
+            400,
+            format!("The parameter - \"{name}\" beyond the length limit of {limit} characters."),
+        )
+    }
+
     /// 400 `InvalidParameter.<Name>.Format`.
     pub fn bad_format(name: &str) -> Self {
         Self::new(

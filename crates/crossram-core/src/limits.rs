@@ -117,9 +117,9 @@ impl Limits {
             PolicyKind::Session => ApiError::new(
                 "InvalidParameter.PolicySize",
                 400,
-                format!("The size of Policy must be smaller than {limit} characters."),
+                format!("The size of Policy must not exceed {limit} characters."),
             ),
-            PolicyKind::Identity | PolicyKind::Trust => ApiError::too_long(parameter),
+            PolicyKind::Identity | PolicyKind::Trust => ApiError::longer_than(parameter, limit),
         })
     }
 }
@@ -141,6 +141,7 @@ mod tests {
             .check_policy_size(PolicyKind::Identity, "PolicyDocument", &"x".repeat(4097))
             .unwrap_err();
         assert_eq!(e.code(), "InvalidParameter.PolicyDocument.Length");
+        assert!(e.message().ends_with("limit of 4096 characters."), "{e:?}");
         let e = l
             .check_policy_size(
                 PolicyKind::Trust,
@@ -153,5 +154,14 @@ mod tests {
             .check_policy_size(PolicyKind::Session, "Policy", &"x".repeat(2049))
             .unwrap_err();
         assert_eq!(e.code(), "InvalidParameter.PolicySize");
+        // The limit is inclusive, and the message says so.
+        assert_eq!(
+            e.message(),
+            "The size of Policy must not exceed 2048 characters."
+        );
+        assert!(
+            l.check_policy_size(PolicyKind::Session, "Policy", &"x".repeat(2048))
+                .is_ok()
+        );
     }
 }

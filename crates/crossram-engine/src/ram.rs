@@ -156,6 +156,24 @@ fn group_missing() -> ApiError {
 fn policy_missing() -> ApiError {
     ApiError::not_exist("Policy", "The policy does not exist.")
 }
+/// `EntityNotExist.Policy` for a policy asked for as `ty`, saying so when one of that name
+/// exists as the other type (the usual slip: `PolicyType=Custom` with a system policy's name).
+fn policy_missing_as(s: &AccountState, ty: PolicyType, name: &str) -> ApiError {
+    let other = match ty {
+        PolicyType::Custom if crossram_core::system_policies::system_policy(name).is_some() => {
+            "System"
+        }
+        PolicyType::System if s.policies.contains_key(name) => "Custom",
+        _ => return policy_missing(),
+    };
+    ApiError::new(
+        "EntityNotExist.Policy",
+        404,
+        format!(
+            "The policy does not exist. (A policy named {name} exists with PolicyType={other}.)"
+        ),
+    )
+}
 fn account_missing() -> ApiError {
     ApiError::internal("The caller's account does not exist.")
 }
@@ -615,7 +633,7 @@ impl Ram<'_> {
         self.read(|s| match ty {
             PolicyType::System => {
                 let p = crossram_core::system_policies::system_policy(name)
-                    .ok_or_else(policy_missing)?;
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 Ok(obj(json!({
                     "Policy": Self::system_policy_json(s, p),
                     "DefaultPolicyVersion": {
@@ -627,7 +645,10 @@ impl Ram<'_> {
                 })))
             }
             PolicyType::Custom => {
-                let p = s.policies.get(name).ok_or_else(policy_missing)?;
+                let p = s
+                    .policies
+                    .get(name)
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 let d = p.default().ok_or_else(policy_missing)?;
                 Ok(obj(json!({
                     "Policy": Self::custom_policy_json(s, p),
@@ -933,7 +954,7 @@ impl Ram<'_> {
                 .position(|a| a.policy_type == ty && a.policy_name == policy);
             if attach {
                 if !exists {
-                    return Err(policy_missing());
+                    return Err(policy_missing_as(s, ty, &policy));
                 }
                 if pos.is_some() {
                     return Err(ApiError::new(
@@ -1033,7 +1054,7 @@ impl Ram<'_> {
                 PolicyType::Custom => s.policies.contains_key(name),
             };
             if !exists {
-                return Err(policy_missing());
+                return Err(policy_missing_as(s, ty, name));
             }
             let find = |list: &[Attachment]| {
                 list.iter()

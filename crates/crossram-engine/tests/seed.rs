@@ -1497,3 +1497,75 @@ async fn describe_instances_refuses_a_caller_allowed_none() {
     assert_eq!(detail.auth_action, "ecs:DescribeInstances");
     assert_eq!(detail.no_permission_type, "ImplicitDeny");
 }
+
+#[tokio::test]
+async fn a_policy_asked_for_as_the_wrong_type_is_named() {
+    let w = world().await;
+    let root = caller(&w, "AKA", None);
+    let message = |r: Result<Response, crossram_engine::api::ApiResult<()>>| match r {
+        Err(Err(e)) => (e.code().to_owned(), e.message().to_owned()),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let get = |name: &'static str, ty: &'static str| [("PolicyName", name), ("PolicyType", ty)];
+    let (code, text) = message(
+        call(
+            &w,
+            &root,
+            Product::Ram,
+            "GetPolicy",
+            &get("AliyunECSFullAccess", "Custom"),
+        )
+        .await,
+    );
+    assert_eq!(code, "EntityNotExist.Policy");
+    assert!(text.ends_with("exists with PolicyType=System.)"), "{text}");
+    ok(
+        &w,
+        &root,
+        Product::Ram,
+        "CreatePolicy",
+        &[
+            ("PolicyName", "readers"),
+            (
+                "PolicyDocument",
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:Describe*","Resource":"*"}]}"#,
+            ),
+        ],
+    )
+    .await;
+    ok(
+        &w,
+        &root,
+        Product::Ram,
+        "CreateUser",
+        &[("UserName", "dev")],
+    )
+    .await;
+    let (_, text) = message(
+        call(
+            &w,
+            &root,
+            Product::Ram,
+            "AttachPolicyToUser",
+            &[
+                ("PolicyName", "readers"),
+                ("PolicyType", "System"),
+                ("UserName", "dev"),
+            ],
+        )
+        .await,
+    );
+    assert!(text.ends_with("exists with PolicyType=Custom.)"), "{text}");
+    // A name that is neither keeps the service's sentence alone.
+    let (_, text) = message(
+        call(
+            &w,
+            &root,
+            Product::Ram,
+            "GetPolicy",
+            &get("no-such-policy", "Custom"),
+        )
+        .await,
+    );
+    assert_eq!(text, "The policy does not exist.");
+}
