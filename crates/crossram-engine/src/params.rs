@@ -29,14 +29,43 @@ pub(crate) fn boolean(p: &Params, name: &str) -> Result<Option<bool>, ApiError> 
     }
 }
 
-/// An optional integer.
+/// An optional integer, in decimal digits with an optional sign (no surrounding spaces).
 pub(crate) fn integer(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     match optional(p, name) {
         None => Ok(None),
-        Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
             ApiError::invalid_parameter(format!(
                 "The parameter \"{name}\" must be an integer, got \"{v}\"."
             ))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_digits_with_an_optional_sign() {
+        let p: Params = [
+            ("Plain", "3600"),
+            ("Signed", "+3600"),
+            ("Zeros", "03600"),
+            ("Spaced", " 3600"),
+            ("Word", "an hour"),
+            ("Empty", ""),
+        ]
+        .into_iter()
+        .collect();
+        for name in ["Plain", "Signed", "Zeros"] {
+            assert_eq!(integer(&p, name).unwrap(), Some(3600), "{name}");
+        }
+        for name in ["Spaced", "Word"] {
+            let e = integer(&p, name).unwrap_err();
+            assert_eq!(e.code(), "InvalidParameter", "{name}");
+            assert!(e.message().contains(name), "{e:?}");
+        }
+        assert_eq!(integer(&p, "Empty").unwrap(), None);
+        assert_eq!(integer(&p, "Absent").unwrap(), None);
     }
 }
