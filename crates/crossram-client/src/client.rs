@@ -123,7 +123,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The credentials, or any provider of them (default: [`ChainProvider::default_chain`]).
+    /// The credentials, or any provider of them (default: [`ChainProvider::default_chain_for`]
+    /// the client's endpoint).
     pub fn credentials(mut self, provider: impl CredentialsProvider) -> Self {
         self.credentials = Some(Arc::new(provider));
         self
@@ -205,9 +206,12 @@ impl ClientBuilder {
             Some(t) => t,
             None => Arc::new(ReqwestTransport::new()?),
         };
-        let credentials = self
-            .credentials
-            .unwrap_or_else(|| Arc::new(ChainProvider::default_chain()));
+        let credentials = self.credentials.unwrap_or_else(|| {
+            Arc::new(ChainProvider::default_chain_for(
+                &endpoint,
+                transport.clone(),
+            ))
+        });
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
@@ -313,6 +317,15 @@ impl Client {
         action: &str,
         params: Vec<(String, String)>,
     ) -> Result<(u16, Bytes), Error> {
+        if let Some((name, _)) = params
+            .iter()
+            .find(|(n, _)| SET_BY_THE_CLIENT.contains(&n.as_str()))
+        {
+            return Err(Error::Config(format!(
+                "{action}: the parameter {name} is set by the client (the action, the product's \
+                 version, the credentials and the signature); leave it out of the parameters"
+            )));
+        }
         let span = tracing::info_span!(
             "alibaba_cloud_call",
             product = %product,
@@ -369,7 +382,12 @@ impl Client {
                 span.record("request_id", rid);
             }
             if !self.inner.retry.should_retry(&error, attempt, idempotent) {
-                return Err(error);
+                return Err(match error {
+                    Error::Transport(t) if attempt > 1 => Error::Transport(
+                        t.map_message(|m| format!("{m} (after {attempt} attempts)")),
+                    ),
+                    other => other,
+                });
             }
             let wait = self.inner.retry.delay(attempt);
             tracing::info!(attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %error, "retrying");
@@ -387,14 +405,17 @@ impl Client {
         let creds = self.inner.credentials.credentials().await?;
         let request = self.sign(product, action, params, &creds);
         let sent = tokio::time::timeout(self.inner.timeout, self.inner.transport.send(request));
+        // Where the call went (scheme, host and port: the query, which holds the key and the
+        // signature, stays out of errors).
+        let to = || self.inner.endpoint.resolve(product).base_url();
         let response = match sent.await {
             Err(_) => {
                 return Err(Error::Transport(TransportError::new(
                     TransportErrorKind::Timeout,
-                    format!("no response within {:?}", self.inner.timeout),
+                    format!("{}: no response within {:?}", to(), self.inner.timeout),
                 )));
             }
-            Ok(r) => r?,
+            Ok(r) => r.map_err(|e| e.map_message(|m| format!("{}: {m}", to())))?,
         };
         if (200..300).contains(&response.status) {
             Ok(response)
@@ -450,6 +471,22 @@ impl Client {
         }
     }
 }
+
+/// Parameters the client sets on every call: given again among an action's parameters they
+/// would go out twice, signed twice, and which one the service reads is not documented.
+/// (`Format` is the caller's to choose: given, it replaces the default `JSON`; `SignatureType`,
+/// which some SDKs send empty, the client never sets.)
+const SET_BY_THE_CLIENT: [&str; 9] = [
+    "Action",
+    "Version",
+    "AccessKeyId",
+    "SecurityToken",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "Timestamp",
+];
 
 fn request_id_of(resp: &HttpResponse) -> Option<String> {
     if let Some(rid) = resp.header("x-acs-request-id") {

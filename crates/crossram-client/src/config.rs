@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::client::{ClientBuilder, SignatureVersion};
 use crate::credentials::{
-    ChainProvider, Credentials, CredentialsProvider, ProfileProvider, RamRoleArnProvider,
+    ChainProvider, Credentials, CredentialsProvider, RamRoleArnProvider, profile_for,
 };
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -37,8 +37,9 @@ use crate::transport::ReqwestTransport;
 pub const ENV_PREFIX: &str = "CROSSRAM_CLIENT";
 
 /// Settings of a client. Every field is optional; absent ones keep the builder's defaults.
-/// Unknown keys are ignored, so other `CROSSRAM_CLIENT_*` variables (such as the test
-/// switches) do not break loading.
+/// An unknown key in the file is an error (a misspelt `endpoint` would otherwise send calls to
+/// the public cloud); unknown `CROSSRAM_CLIENT_*` variables are ignored, so other switches of
+/// that prefix (such as the test switches) do not break loading.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ClientConfig {
@@ -68,6 +69,22 @@ pub struct ClientConfig {
     pub ca_certificate: Option<PathBuf>,
 }
 
+/// The keys a settings file may hold: the fields of [`ClientConfig`].
+const KEYS: [&str; 12] = [
+    "endpoint",
+    "region",
+    "signature_version",
+    "timeout_seconds",
+    "max_attempts",
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "profile",
+    "role_arn",
+    "role_session_name",
+    "ca_certificate",
+];
+
 impl ClientConfig {
     /// Reads `file` (if given; TOML or JSON by extension) and then the process environment
     /// (`CROSSRAM_CLIENT_*`).
@@ -83,7 +100,25 @@ impl ClientConfig {
     ) -> Result<Self, Error> {
         let mut builder = config::Config::builder();
         if let Some(path) = file {
-            builder = builder.add_source(config::File::from(path).required(true));
+            let source = || config::File::from(path).required(true);
+            let keys = config::Config::builder()
+                .add_source(source())
+                .build()
+                .and_then(|only| config::Source::collect(&only))
+                .map_err(|e| Error::Config(format!("cannot read client settings: {e}")))?;
+            let mut unknown: Vec<&String> = keys
+                .keys()
+                .filter(|k| !KEYS.contains(&k.as_str()))
+                .collect();
+            unknown.sort();
+            if let Some(first) = unknown.first() {
+                return Err(Error::Config(format!(
+                    "{}: unknown setting {first:?}; the settings are {}",
+                    path.display(),
+                    KEYS.join(", ")
+                )));
+            }
+            builder = builder.add_source(source());
         }
         let environment = config::Environment::with_prefix(ENV_PREFIX)
             .try_parsing(false)
@@ -145,13 +180,11 @@ impl ClientConfig {
                     ));
                 }
                 (None, None) => match &self.profile {
-                    Some(name) => Arc::new(
-                        ProfileProvider::builder()
-                            .profile(name.clone())
-                            .transport(transport.clone())
-                            .build(),
-                    ),
-                    None => Arc::new(ChainProvider::default_chain()),
+                    Some(name) => Arc::new(profile_for(Some(name), &endpoint, transport.clone())),
+                    None => Arc::new(ChainProvider::default_chain_for(
+                        &endpoint,
+                        transport.clone(),
+                    )),
                 },
             };
         let provider = match &self.role_arn {
@@ -208,6 +241,19 @@ mod tests {
         let client = cfg.builder().unwrap().build().unwrap();
         assert!(client.endpoint().is_custom());
         assert_eq!(client.signature_version(), SignatureVersion::V1);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client.toml");
+        std::fs::write(&path, "endpiont = \"http://127.0.0.1:1\"\n").unwrap();
+        let err = ClientConfig::load_with_env(Some(&path), Some(HashMap::new())).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(
+            err.to_string().contains("unknown setting \"endpiont\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -62,6 +62,12 @@ impl Error {
         }
     }
 
+    /// Whether this is the answer to a `DryRun=true` call that would have gone through: the
+    /// service answers it as an error, 400 `DryRunOperation`.
+    pub fn is_dry_run_success(&self) -> bool {
+        self.code() == Some("DryRunOperation")
+    }
+
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -105,19 +105,91 @@ fn mask(value: &mut Value) {
     }
 }
 
-/// The start of a body for an error message: JSON with secret-looking fields masked, or the
-/// first characters of any other text.
+/// The start of a body for an error message: JSON with secret-looking fields masked, or any
+/// other text (XML, a truncated JSON body, a proxy's page) with the values that follow a
+/// secret-looking name masked ([`mask_text`]).
 pub(crate) fn snippet(body: &[u8]) -> String {
     let text = match serde_json::from_slice::<Value>(body) {
         Ok(mut v) => {
             mask(&mut v);
             v.to_string()
         }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        Err(_) => mask_text(&String::from_utf8_lossy(body)),
     };
     let mut out: String = text.chars().take(SNIPPET_LEN).collect();
     if out.len() < text.len() {
         out.push('…');
+    }
+    out
+}
+
+/// `text` with the value after each secret-looking name masked, as far as the text's shape
+/// shows where it ends: `<AccessKeySecret>v</...`, `"SecurityToken": "v"` (also with the
+/// closing quote missing), `Password=v&...`. A value whose end is not found is masked to the
+/// end of the text: masking too much is the safe mistake.
+pub(crate) fn mask_text(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(&b) = bytes.get(i) else { break };
+        if !is_word(b) {
+            let next = text
+                .get(i..)
+                .and_then(|rest| rest.char_indices().nth(1))
+                .map_or(bytes.len(), |(at, _)| i + at);
+            out.push_str(text.get(i..next).unwrap_or_default());
+            i = next;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(|&b| is_word(b)) {
+            i += 1;
+        }
+        let word = text.get(start..i).unwrap_or_default();
+        out.push_str(word);
+        if !is_sensitive(word) {
+            continue;
+        }
+        // Where the value starts and which bytes end it.
+        let opening_tag =
+            start > 0 && bytes.get(start - 1) == Some(&b'<') && bytes.get(i) == Some(&b'>');
+        let (from, ends): (usize, &[u8]) = if opening_tag {
+            (i + 1, b"<")
+        } else if bytes.get(i) == Some(&b'=') {
+            (i + 1, b"&\" \r\n")
+        } else {
+            // `"Name": "value"` or `"Name":value`.
+            let mut j = i;
+            if bytes.get(j) == Some(&b'"') {
+                j += 1;
+            }
+            while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            if bytes.get(j) != Some(&b':') {
+                continue;
+            }
+            j += 1;
+            while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            if bytes.get(j) == Some(&b'"') {
+                (j + 1, b"\"")
+            } else {
+                (j, b",}] \r\n")
+            }
+        };
+        let end = bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|b| ends.contains(b)))
+            .map_or(bytes.len(), |at| from + at);
+        if end > from {
+            out.push_str(text.get(i..from).unwrap_or_default());
+            out.push_str("***");
+            i = end;
+        }
     }
     out
 }
@@ -202,6 +274,32 @@ mod tests {
         let w: Wrapped = serde_json::from_str(r#"{"Roles":{"Role":"x"}}"#).unwrap();
         assert_eq!(w.roles, ["x"]);
         assert!(serde_json::from_str::<Wrapped>(r#"{"Roles":5}"#).is_err());
+    }
+
+    #[test]
+    fn secrets_in_bodies_that_are_not_json_are_masked() {
+        let xml = "<?xml version=\"1.0\"?><CreateAccessKeyResponse><AccessKey>\
+                   <AccessKeySecret>lnXad7y3secret</AccessKeySecret><AccessKeyId>LTAI5t\
+                   </AccessKeyId></AccessKey></CreateAccessKeyResponse>";
+        let s = snippet(xml.as_bytes());
+        assert!(!s.contains("lnXad7y3"), "{s}");
+        assert!(s.contains("<AccessKeySecret>***</AccessKeySecret>"), "{s}");
+        assert!(s.contains("LTAI5t"), "{s}");
+        // JSON cut short does not parse; its secrets are masked all the same.
+        let cut = r#"{"Credentials": {"SecurityToken": "CAIStoken", "AccessKeySecret": "abc"#;
+        let s = snippet(cut.as_bytes());
+        assert!(!s.contains("CAIStoken") && !s.contains("abc"), "{s}");
+        assert!(s.contains(r#""SecurityToken": "***""#), "{s}");
+        let query = "Action=AssumeRole&SecurityToken=CAIS%2Fx&Password=hunter2 rest";
+        assert_eq!(
+            mask_text(query),
+            "Action=AssumeRole&SecurityToken=***&Password=*** rest"
+        );
+        // Names alone, and text without secrets, are left as they are.
+        assert_eq!(
+            mask_text("no secret here: <b>é</b>"),
+            "no secret here: <b>é</b>"
+        );
     }
 
     #[test]

@@ -140,6 +140,14 @@ impl TransportError {
         &self.message
     }
 
+    /// The same error with its message rewritten by `f` (to say where, or how often).
+    pub(crate) fn map_message(self, f: impl FnOnce(&str) -> String) -> Self {
+        Self {
+            kind: self.kind,
+            message: f(&self.message),
+        }
+    }
+
     /// Whether a retry could succeed (connect failures, timeouts, broken connections).
     pub fn is_retryable(&self) -> bool {
         !matches!(self.kind, TransportErrorKind::InvalidRequest)

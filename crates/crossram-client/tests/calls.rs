@@ -476,6 +476,55 @@ async fn raw_calls_return_the_json_body() {
 }
 
 #[tokio::test]
+async fn a_format_given_replaces_json_and_parameters_the_client_sets_are_refused() {
+    let xml = "<?xml version='1.0'?><GetAccountAliasResponse><AccountAlias>a</AccountAlias>\
+               </GetAccountAliasResponse>";
+    for signature in [SignatureVersion::V1, SignatureVersion::V3] {
+        let server = TestServer::scripted(vec![Reply::ok(xml)]).await;
+        let c = client(&server, signature);
+        let body = c
+            .call_raw(Product::Ram, "GetAccountAlias", &[("Format", "XML")])
+            .await
+            .unwrap();
+        assert_eq!(&body[..], xml.as_bytes());
+        // Sent once, as given (V1 would otherwise add its own Format=JSON first).
+        let got = &server.requests()[0];
+        assert_eq!(got.params_named("Format"), ["XML"], "{signature:?}");
+        // A parameter the client sets itself is refused before anything is sent.
+        for name in ["Action", "Version", "SignatureNonce", "AccessKeyId"] {
+            let e = c
+                .call(Product::Ram, "GetRole", &[(name, "x"), ("RoleName", "r")])
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Config(m) if m.contains(name)),
+                "{name}: {e:?}"
+            );
+        }
+        assert_eq!(server.requests().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_shown_with_its_secrets_masked() {
+    let xml = "<CreateAccessKeyResponse><AccessKey><AccessKeySecret>lnXad7y3</AccessKeySecret>\
+               </AccessKey></CreateAccessKeyResponse>";
+    let server = TestServer::scripted(vec![Reply::ok(xml)]).await;
+    let c = client(&server, SignatureVersion::V3);
+    let e = c
+        .call(Product::Ram, "CreateAccessKey", &[("Format", "XML")])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains("lnXad7y3"), "{text}");
+    assert!(
+        text.contains("<AccessKeySecret>***</AccessKeySecret>"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn error_bodies_become_service_errors() {
     let server = TestServer::scripted(vec![
         Reply::json(
@@ -494,6 +543,10 @@ async fn error_bodies_become_service_errors() {
         },
         Reply::json(500, "<html>oops</html>"),
         Reply::ok("not json"),
+        Reply::json(
+            400,
+            r#"{"RequestId":"RID-4","HostId":"ecs.aliyuncs.com","Code":"DryRunOperation","Message":"Request validation has been passed with DryRun flag set."}"#,
+        ),
     ])
     .await;
     let c = Client::builder()
@@ -541,6 +594,7 @@ async fn error_bodies_become_service_errors() {
         .unwrap_err();
     assert_eq!(e.code(), Some("Forbidden.RAM"));
     assert_eq!(e.request_id(), Some("RID-3"));
+    assert!(!e.is_dry_run_success());
 
     let e = c
         .ram()
@@ -564,6 +618,14 @@ async fn error_bodies_become_service_errors() {
         other => panic!("{other:?}"),
     }
     assert!(!format!("{e} {e:?}").contains("test-secret-value"));
+
+    // A DryRun that would have gone through is answered as an error; the helper tells it.
+    let e = c
+        .ecs()
+        .stop_instance(StopInstanceRequest::default())
+        .await
+        .unwrap_err();
+    assert!(e.is_dry_run_success(), "{e:?}");
 }
 
 #[tokio::test]
@@ -690,4 +752,15 @@ async fn refused_connections_are_transport_errors_without_secrets() {
     let text = format!("{e} {e:?}");
     assert!(!text.contains("tok-value-123"), "{text}");
     assert!(!text.contains("test-secret-value"), "{text}");
+    // Where it went and how often, without the query (it holds the key and signature).
+    assert!(
+        e.to_string()
+            .contains(&format!("http://127.0.0.1:{port}/: ")),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("(after 2 attempts)"), "{e}");
+    assert!(
+        !text.contains("LTAI") && !text.contains("STS.test"),
+        "{text}"
+    );
 }

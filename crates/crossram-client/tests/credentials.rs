@@ -91,9 +91,11 @@ async fn profiles_resolve_by_name_env_and_current() {
 }
 
 #[tokio::test]
-async fn unusable_profiles_are_credentials_errors() {
+async fn a_broken_profile_is_a_config_error_and_no_profile_is_nothing_to_offer() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path());
+    // Named but unusable, or named and missing: the configuration is wrong, and a chain must
+    // stop rather than run as whoever comes next.
     for (profile, needle) in [
         ("ecs", "EcsRamRole"),
         ("broken", "sts_token"),
@@ -105,11 +107,12 @@ async fn unusable_profiles_are_credentials_errors() {
             .build();
         let e = p.credentials().await.unwrap_err();
         assert!(
-            matches!(&e, Error::Credentials(m) if m.contains(needle)),
-            "{profile}: {e}"
+            matches!(&e, Error::Config(m) if m.contains(needle)),
+            "{profile}: {e:?}"
         );
         assert!(!e.to_string().contains("secret"), "{e}");
     }
+    // No file at all: nothing to offer.
     let nowhere = ProfileProvider::builder()
         .env(home_env(&dir.path().join("nothing-here"), &[]))
         .build();
@@ -117,11 +120,47 @@ async fn unusable_profiles_are_credentials_errors() {
         nowhere.credentials().await,
         Err(Error::Credentials(_))
     ));
+    // A file that is not a configuration is a mistake.
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{ not json").unwrap();
     let p = ProfileProvider::builder().path(&bad).build();
+    assert!(matches!(p.credentials().await, Err(Error::Config(m)) if m.contains("not a valid")));
+    // A file without `current` and without a `default` profile: nothing to offer.
+    let other = dir.path().join("other.json");
+    std::fs::write(
+        &other,
+        r#"{"profiles": [{"name": "x", "mode": "AK", "access_key_id": "LTAIx", "access_key_secret": "s"}]}"#,
+    )
+    .unwrap();
+    let p = ProfileProvider::builder().path(&other).build();
+    assert!(matches!(p.credentials().await, Err(Error::Credentials(_))));
+}
+
+#[tokio::test]
+async fn a_chain_stops_at_a_misconfiguration_instead_of_running_as_the_next_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path());
+    // Half an AccessKey pair in the environment, a usable profile after it.
+    let env = home_env(dir.path(), &[(ENV_ACCESS_KEY_ID, "LTAIhalf")]);
+    let chain = ChainProvider::new(vec![
+        Arc::new(EnvProvider::with_shared_env(env.clone())),
+        Arc::new(ProfileProvider::builder().env(env).build()),
+    ]);
+    let e = chain.credentials().await.unwrap_err();
     assert!(
-        matches!(p.credentials().await, Err(Error::Credentials(m)) if m.contains("not a valid"))
+        matches!(&e, Error::Config(m) if m.contains(ENV_ACCESS_KEY_SECRET)),
+        "{e:?}"
+    );
+    // A profile named in the environment that does not exist, with keys in a later provider.
+    let env = home_env(dir.path(), &[(ENV_PROFILE, "nope")]);
+    let chain = ChainProvider::new(vec![
+        Arc::new(ProfileProvider::builder().env(env).build()),
+        Arc::new(Credentials::new("LTAIfallback", "s")),
+    ]);
+    let e = chain.credentials().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Config(m) if m.contains("\"nope\"")),
+        "{e:?}"
     );
 }
 
@@ -229,6 +268,18 @@ async fn ram_role_arn_credentials_refresh_by_the_injected_clock() {
     assert_eq!(second.access_key_id, "STS.K2");
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 
+    // Invalidated (say its sessions were revoked): assumed again at once, then cached.
+    provider.invalidate().await;
+    assert_eq!(
+        provider.credentials().await.unwrap().access_key_id,
+        "STS.K3"
+    );
+    assert_eq!(
+        provider.credentials().await.unwrap().access_key_id,
+        "STS.K3"
+    );
+    assert_eq!(issued.load(Ordering::SeqCst), 3);
+
     // The AssumeRole requests were signed with the source key, stamped by the clock.
     let assume: Vec<Recorded> = server
         .requests()
@@ -267,9 +318,9 @@ async fn ram_role_arn_credentials_refresh_by_the_injected_clock() {
     let me = client.sts().get_caller_identity().await.unwrap();
     assert_eq!(me.identity_type, "AssumedRoleUser");
     let last = server.requests().pop().unwrap();
-    assert_eq!(last.param("AccessKeyId").as_deref(), Some("STS.K2"));
-    assert_eq!(last.param("SecurityToken").as_deref(), Some("token-2"));
-    assert!(!format!("{provider:?}").contains("secret-2"));
+    assert_eq!(last.param("AccessKeyId").as_deref(), Some("STS.K3"));
+    assert_eq!(last.param("SecurityToken").as_deref(), Some("token-3"));
+    assert!(!format!("{provider:?}").contains("secret-3"));
 
     // The same client with other credentials keeps its endpoint and clock.
     let as_source = client.with_credentials(Credentials::new("LTAIsource", "source-secret"));

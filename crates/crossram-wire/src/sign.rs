@@ -87,16 +87,20 @@ impl fmt::Debug for SignedParts {
 /// The form content type.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// The V1 common parameters, in the order they are sent.
+/// The V1 common parameters, in the order they are sent: `Format=JSON` unless the action
+/// parameters name a `Format` of their own (`XML`).
 fn v1_common<'a>(input: &SignInput<'a>) -> Vec<(&'a str, &'a str)> {
-    let mut common: Vec<(&str, &str)> = vec![
-        ("Format", "JSON"),
+    let mut common: Vec<(&str, &str)> = Vec::with_capacity(8);
+    if !input.params.iter().any(|(name, _)| name == "Format") {
+        common.push(("Format", "JSON"));
+    }
+    common.extend([
         ("SignatureMethod", v1::SIGNATURE_METHOD),
         ("SignatureVersion", v1::SIGNATURE_VERSION),
         ("SignatureNonce", input.nonce),
         ("Timestamp", input.timestamp),
         ("AccessKeyId", input.access_key_id),
-    ];
+    ]);
     if let Some(token) = input.security_token {
         common.push(("SecurityToken", token));
     }
@@ -118,7 +122,7 @@ pub fn string_to_sign_v1(input: &SignInput<'_>) -> String {
 
 /// Signs with V1 (HMAC-SHA1).
 ///
-/// Adds `Format=JSON`, `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`,
+/// Adds `Format=JSON` (unless `params` has a `Format`), `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`,
 /// `AccessKeyId`, `SecurityToken` (STS), `Version`, `Action`, then the action parameters (in the
 /// query, or in a form body when `body_params_in_form` and POST), then `Signature` in the query.
 /// With GET, `body_params_in_form` is ignored: everything goes in the query.

@@ -99,19 +99,33 @@ fn non_empty(env: &dyn Env, name: &str) -> Option<String> {
 #[async_trait::async_trait]
 impl CredentialsProvider for EnvProvider {
     async fn credentials(&self) -> Result<Credentials, Error> {
-        let id = non_empty(&*self.env, ENV_ACCESS_KEY_ID).ok_or_else(|| {
-            Error::Credentials(format!("environment: {ENV_ACCESS_KEY_ID} is not set"))
-        })?;
-        let secret = non_empty(&*self.env, ENV_ACCESS_KEY_SECRET).ok_or_else(|| {
-            Error::Credentials(format!(
+        let id = non_empty(&*self.env, ENV_ACCESS_KEY_ID);
+        let secret = non_empty(&*self.env, ENV_ACCESS_KEY_SECRET);
+        let token = non_empty(&*self.env, ENV_SECURITY_TOKEN);
+        match (id, secret) {
+            (Some(id), Some(secret)) => {
+                let creds = Credentials::new(id, secret);
+                Ok(match token {
+                    Some(token) => creds.with_security_token(token),
+                    None => creds,
+                })
+            }
+            (None, None) if token.is_none() => Err(Error::Credentials(format!(
+                "environment: {ENV_ACCESS_KEY_ID} is not set"
+            ))),
+            // Half a key is a mistake to be told, not a reason to run as whoever comes next.
+            (Some(_), None) => Err(Error::Config(format!(
                 "environment: {ENV_ACCESS_KEY_ID} is set but {ENV_ACCESS_KEY_SECRET} is not"
-            ))
-        })?;
-        let mut creds = Credentials::new(id, secret);
-        if let Some(token) = non_empty(&*self.env, ENV_SECURITY_TOKEN) {
-            creds = creds.with_security_token(token);
+            ))),
+            (None, _) => Err(Error::Config(format!(
+                "environment: {} is set but {ENV_ACCESS_KEY_ID} is not",
+                if token.is_some() {
+                    ENV_SECURITY_TOKEN
+                } else {
+                    ENV_ACCESS_KEY_SECRET
+                }
+            ))),
         }
-        Ok(creds)
     }
 }
 
@@ -140,12 +154,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn missing_or_partial_keys_are_credentials_errors() {
+    async fn no_keys_are_nothing_to_offer_and_half_a_key_is_a_config_error() {
         let p = EnvProvider::with_env(MapEnv::default());
         assert!(matches!(p.credentials().await, Err(Error::Credentials(_))));
         let p = EnvProvider::with_env(MapEnv::from_pairs([(ENV_ACCESS_KEY_ID, "LTAI1")]));
         let err = p.credentials().await.unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
         assert!(err.to_string().contains(ENV_ACCESS_KEY_SECRET), "{err}");
+        for lone in [ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN] {
+            let p = EnvProvider::with_env(MapEnv::from_pairs([(lone, "x")]));
+            let err = p.credentials().await.unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{lone}: {err:?}");
+            assert!(err.to_string().contains(lone), "{err}");
+        }
         let p = EnvProvider::with_env(MapEnv::from_pairs([
             (ENV_ACCESS_KEY_ID, "LTAI1"),
             (ENV_ACCESS_KEY_SECRET, "very-secret-value"),

@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::secret::Secret;
+use crate::transport::Transport;
 
 pub use env::{
     ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Env, EnvProvider, MapEnv,
@@ -64,10 +66,14 @@ pub trait CredentialsProvider: Send + Sync + fmt::Debug + 'static {
     /// Credentials valid now.
     ///
     /// # Behavior
-    /// - `Err(Error::Credentials(..))` means this provider has nothing to offer (not
-    ///   configured, malformed configuration); a [`ChainProvider`] moves on to the next one.
+    /// - `Err(Error::Credentials(..))` means this provider has nothing to offer (nothing
+    ///   configured for it: no variables, no profile file); a [`ChainProvider`] moves on to the
+    ///   next one.
+    /// - `Err(Error::Config(..))` means its configuration is there but broken (half an
+    ///   AccessKey pair, a profile named but missing, a profile of an unsupported mode); a
+    ///   chain stops there, so a mistake never runs the caller as the next provider's identity.
     /// - Any other error (e.g. a refused `AssumeRole`) means the provider is configured but
-    ///   failed; a chain stops there.
+    ///   failed; a chain stops there too.
     async fn credentials(&self) -> Result<Credentials, Error>;
 }
 
@@ -111,6 +117,33 @@ impl ChainProvider {
             Arc::new(ProfileProvider::builder().build()),
         ])
     }
+
+    /// The default chain of a client of `endpoint`: a RamRoleArn profile assumes its role
+    /// through `transport`, and at `endpoint` when that is one URL for every product (an
+    /// emulator), so that a client pointed at an emulator never asks the public STS.
+    pub fn default_chain_for(endpoint: &Endpoint, transport: Arc<dyn Transport>) -> Self {
+        Self::new(vec![
+            Arc::new(EnvProvider::new()),
+            Arc::new(profile_for(None, endpoint, transport)),
+        ])
+    }
+}
+
+/// The aliyun CLI profile `name` (or the one the environment or file chooses) of a client of
+/// `endpoint`, as [`ChainProvider::default_chain_for`] reads it.
+pub(crate) fn profile_for(
+    name: Option<&str>,
+    endpoint: &Endpoint,
+    transport: Arc<dyn Transport>,
+) -> ProfileProvider {
+    let mut b = ProfileProvider::builder().transport(transport);
+    if let Some(name) = name {
+        b = b.profile(name);
+    }
+    if endpoint.is_custom() {
+        b = b.sts_endpoint(endpoint.clone());
+    }
+    b.build()
 }
 
 #[async_trait::async_trait]
@@ -165,6 +198,18 @@ mod tests {
             matches!(err, Error::Credentials(ref m) if m.contains(ENV_ACCESS_KEY_ID)),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_profile_of_a_client_of_an_emulator_assumes_its_role_there() {
+        let transport: Arc<dyn Transport> =
+            Arc::new(crate::transport::ReqwestTransport::new().unwrap());
+        let emulator = Endpoint::url("http://127.0.0.1:8080").unwrap();
+        let p = profile_for(Some("r"), &emulator, transport.clone());
+        assert_eq!(p.sts_endpoint(), Some(&emulator));
+        // The public cloud: the profile's own region decides, as the aliyun CLI does.
+        let p = profile_for(None, &Endpoint::public(), transport);
+        assert_eq!(p.sts_endpoint(), None);
     }
 
     #[tokio::test]

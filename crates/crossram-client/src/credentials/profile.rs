@@ -61,39 +61,54 @@ impl ProfileProvider {
         }
     }
 
+    /// The STS endpoint a RamRoleArn profile assumes its role at, when one was given (else the
+    /// profile's region decides).
+    #[cfg(test)]
+    pub(crate) fn sts_endpoint(&self) -> Option<&Endpoint> {
+        self.settings.sts_endpoint.as_ref()
+    }
+
     async fn resolve(&self) -> Result<Arc<dyn CredentialsProvider>, Error> {
         let s = &self.settings;
         let path = match &s.path {
             Some(p) => p.clone(),
             None => default_path(&*s.env)?,
         };
+        // No file is nothing to offer; a file that is there but unusable is a mistake.
         let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
-            Error::Credentials(format!(
-                "aliyun CLI profile: cannot read {}: {e}",
-                path.display()
-            ))
+            let what = format!("aliyun CLI profile: cannot read {}: {e}", path.display());
+            match e.kind() {
+                std::io::ErrorKind::NotFound => Error::Credentials(what),
+                _ => Error::Config(what),
+            }
         })?;
         let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-            Error::Credentials(format!(
+            Error::Config(format!(
                 "aliyun CLI profile: {} is not a valid configuration: {e}",
                 path.display()
             ))
         })?;
-        let name = s
+        // A profile named by the caller, the environment or the file's `current` must exist;
+        // only the implicit `default` may be missing.
+        let named = s
             .profile
             .clone()
             .or_else(|| s.env.var(ENV_PROFILE).filter(|v| !v.is_empty()))
-            .or_else(|| file.current.clone().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| "default".to_owned());
+            .or_else(|| file.current.clone().filter(|v| !v.is_empty()));
+        let name = named.clone().unwrap_or_else(|| "default".to_owned());
         let profile = file
             .profiles
             .into_iter()
             .find(|p| p.name == name)
             .ok_or_else(|| {
-                Error::Credentials(format!(
+                let what = format!(
                     "aliyun CLI profile: no profile named {name:?} in {}",
                     path.display()
-                ))
+                );
+                match named {
+                    Some(_) => Error::Config(what),
+                    None => Error::Credentials(what),
+                }
             })?;
         self.provider_for(profile, &path)
     }
@@ -102,7 +117,7 @@ impl ProfileProvider {
         let where_ = || format!("profile {:?} of {}", p.name, path.display());
         let keys = || -> Result<Credentials, Error> {
             if p.access_key_id.is_empty() || p.access_key_secret.is_empty() {
-                return Err(Error::Credentials(format!(
+                return Err(Error::Config(format!(
                     "aliyun CLI profile: {} has no access_key_id/access_key_secret",
                     where_()
                 )));
@@ -116,7 +131,7 @@ impl ProfileProvider {
             "" | "AK" => Ok(Arc::new(keys()?)),
             "StsToken" => {
                 if p.sts_token.is_empty() {
-                    return Err(Error::Credentials(format!(
+                    return Err(Error::Config(format!(
                         "aliyun CLI profile: {} (StsToken) has no sts_token",
                         where_()
                     )));
@@ -125,7 +140,7 @@ impl ProfileProvider {
             }
             "RamRoleArn" => {
                 if p.ram_role_arn.is_empty() {
-                    return Err(Error::Credentials(format!(
+                    return Err(Error::Config(format!(
                         "aliyun CLI profile: {} (RamRoleArn) has no ram_role_arn",
                         where_()
                     )));
@@ -153,7 +168,7 @@ impl ProfileProvider {
                 }
                 Ok(Arc::new(b.build()?))
             }
-            other => Err(Error::Credentials(format!(
+            other => Err(Error::Config(format!(
                 "aliyun CLI profile: {} has mode {other:?}; supported are AK, StsToken, RamRoleArn",
                 where_()
             ))),

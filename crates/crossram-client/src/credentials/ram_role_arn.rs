@@ -76,6 +76,13 @@ impl RamRoleArnProvider {
         &self.client
     }
 
+    /// Forgets the cached credentials: the next call assumes the role again. For when they
+    /// were revoked before their expiry (the role's sessions revoked, its trust changed and
+    /// the caller wants to know now, a rotated source key).
+    pub async fn invalidate(&self) {
+        *self.cache.lock().await = None;
+    }
+
     async fn assume(&self) -> Result<Credentials, Error> {
         let response = self.client.sts().assume_role(self.request.clone()).await?;
         response.credentials.to_credentials()

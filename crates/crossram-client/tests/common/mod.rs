@@ -56,6 +56,24 @@ impl Recorded {
             .map(|(_, v)| v)
     }
 
+    /// Every value of parameter `name`, from the query and then a form body, in order.
+    pub(crate) fn params_named(&self, name: &str) -> Vec<String> {
+        let form = self
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        let body = if form {
+            crossram_wire::parse_form(&String::from_utf8_lossy(&self.body))
+        } else {
+            Vec::new()
+        };
+        self.params()
+            .into_iter()
+            .chain(body)
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
     /// The action, from the `Action` parameter (V1) or the `x-acs-action` header (V3).
     pub(crate) fn action(&self) -> Option<String> {
         self.param("Action")
