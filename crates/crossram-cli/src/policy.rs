@@ -244,6 +244,11 @@ fn simulate(args: &SimulateArgs) -> Result<String, String> {
                 .to_owned(),
         );
     }
+    for (file, doc) in &docs {
+        for (statement, pattern, why) in doc.resource_warnings() {
+            notes.push(format!("{file}#{statement}: resource {pattern}: {why}"));
+        }
+    }
     for name in &args.system_policies {
         notes.push(format!(
             "{name} is the emulator's copy of the system policy; the cloud's may differ \

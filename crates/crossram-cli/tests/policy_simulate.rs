@@ -540,3 +540,26 @@ fn system_policies_are_taken_by_name() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn a_resource_that_can_match_nothing_is_pointed_out() {
+    let file = data("deny-upper-case-ecs.json");
+    let o = simulate(&[
+        "--policy",
+        &file,
+        "--action",
+        "ecs:StopInstance",
+        "--resource",
+        "acs:ecs:cn-hangzhou:11223344:instance/i-1",
+    ]);
+    // The Deny names ECS in upper case: it refuses nothing, and the note says why.
+    assert_eq!(stdout(&o).trim(), "Allow");
+    assert!(
+        stderr(&o).contains(&format!(
+            "note: {file}#1: resource acs:ECS:*:*:instance/*: the service code \"ECS\" has \
+             upper-case letters"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -163,6 +163,35 @@ impl Grant {
     }
 }
 
+impl PolicyDocument {
+    /// Resources that can never match what they seem to name, with why: a service code with
+    /// upper-case letters (`acs:ECS:*:*:instance/*`; service codes are lower-case and resources
+    /// compare case-sensitively, so such a statement, Allow or Deny, applies to nothing).
+    /// `(statement index, pattern, why)`, in statement order.
+    pub fn resource_warnings(&self) -> Vec<(usize, String, String)> {
+        let mut out = Vec::new();
+        for (i, statement) in self.statements.iter().enumerate() {
+            for pattern in statement.resources.iter().flat_map(|r| r.items.iter()) {
+                let text = pattern.text();
+                let service = text.split(':').nth(1).unwrap_or_default();
+                if service.bytes().any(|b| b.is_ascii_uppercase()) {
+                    out.push((
+                        i,
+                        text.to_owned(),
+                        format!(
+                            "the service code {service:?} has upper-case letters; service codes \
+                             are lower-case ({:?}) and resources compare case-sensitively, so \
+                             it matches no resource",
+                            service.to_ascii_lowercase()
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Whether Deny resource pattern `deny` matches every ARN Allow pattern `allow` matches: the
 /// same pattern, `*`, a literal prefix followed by `*` that `allow` starts with, or a literal
 /// `allow` that `deny` matches.
@@ -339,6 +368,23 @@ mod tests {
             "covers role/db, not role/ops-*"
         );
         assert!(!all.refuses_all_of(deny_all), "only a Deny refuses");
+    }
+
+    #[test]
+    fn an_upper_case_service_code_is_warned_of() {
+        let doc = PolicyDocument::parse(
+            r#"{"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "ecs:StopInstance",
+                 "Resource": ["acs:ecs:*:*:instance/i-1", "acs:ECS:*:*:instance/*"]}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let warnings = doc.resource_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].0, 1);
+        assert_eq!(warnings[0].1, "acs:ECS:*:*:instance/*");
+        assert!(warnings[0].2.contains("\"ecs\""), "{warnings:?}");
     }
 
     #[test]
