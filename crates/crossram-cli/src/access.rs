@@ -82,6 +82,9 @@ struct Report {
     users: Vec<UserAccess>,
     /// Every user of the account, to tell a trust entry naming one that does not exist.
     user_names: HashSet<String>,
+    /// When the account was read (RFC 3339, this machine's clock): time conditions
+    /// (`acs:CurrentTime`) are judged at this instant.
+    now: String,
 }
 
 pub(crate) fn run(args: AccessArgs) -> ExitCode {
@@ -193,6 +196,9 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         roles,
         users,
         user_names,
+        now: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
     })
 }
 
@@ -485,7 +491,7 @@ fn way_refused_by<'w>(way: &Way, all: &'w [Way]) -> Option<&'w Way> {
 /// A way out as text: `RESOURCES  (POLICY (TYPE), statement N, through group G)  when ...`,
 /// then `  but refused by POLICY (TYPE) statement N` when a Deny of the identity's (`all`)
 /// takes it back, and a note when none of its resources is a role's ARN.
-fn way_text(way: &Way, all: &[Way]) -> String {
+fn way_text(way: &Way, all: &[Way], now: &str) -> String {
     let g = &way.grant;
     let group = way
         .group
@@ -511,14 +517,14 @@ fn way_text(way: &Way, all: &[Way]) -> String {
         way.policy.1,
         way.policy.0,
         g.statement,
-        when(&g.conditions),
+        when(&g.conditions, now),
     )
 }
 
 /// A way out as JSON: `{policy, type, group, statement, effect, resources, conditions,
 /// refused_by, matches_roles}`; `refused_by` is `{policy, type, statement}` of the Deny among
 /// the identity's ways (`all`) that takes it back, or null.
-fn way_json(way: &Way, all: &[Way]) -> Value {
+fn way_json(way: &Way, all: &[Way], now: &str) -> Value {
     let refused_by = way_refused_by(way, all)
         .map(|d| json!({"policy": d.policy.1, "type": d.policy.0, "statement": d.grant.statement}));
     json!({
@@ -528,19 +534,29 @@ fn way_json(way: &Way, all: &[Way]) -> Value {
         "statement": way.grant.statement,
         "effect": way.grant.effect.as_str(),
         "resources": way.grant.resources,
-        "conditions": conditions_json(&way.grant.conditions),
+        "conditions": conditions_json(&way.grant.conditions, now),
         "refused_by": refused_by,
         "matches_roles": way.grant.matches_some_role(),
     })
 }
 
 /// `  when Bool acs:MFAPresent true and StringEquals sts:ExternalId`, or nothing for no
-/// condition (the conditions of a statement must all hold).
-fn when(conditions: &[ConditionKey]) -> String {
+/// condition (the conditions of a statement must all hold); then `  (not met now: ...)` when
+/// the time alone fails one of them at `now`.
+fn when(conditions: &[ConditionKey], now: &str) -> String {
     if conditions.is_empty() {
         return String::new();
     }
-    format!("  when {}", all_of(conditions))
+    let stale = unmet_now(conditions, now)
+        .map(|c| format!("  (not met now: {c})"))
+        .unwrap_or_default();
+    format!("  when {}{stale}", all_of(conditions))
+}
+
+/// The first condition that the time alone fails at `now` (an `acs:CurrentTime` date that has
+/// passed, or not yet come): the statement grants nothing now.
+fn unmet_now<'c>(conditions: &'c [ConditionKey], now: &str) -> Option<&'c ConditionKey> {
+    conditions.iter().find(|c| c.holds_at(now) == Some(false))
 }
 
 /// Conditions joined by `and`.
@@ -593,6 +609,8 @@ fn refused_by(grants: &[Grant], t: &Trusted) -> Option<usize> {
 /// conditions as one alternative, and one statement without conditions makes it unconditional.
 struct Reachable<'r> {
     role: &'r str,
+    /// When the account was read: an alternative the time alone fails is marked.
+    now: &'r str,
     /// The alternatives (any one suffices); empty when some statement has no condition.
     when: Vec<&'r [ConditionKey]>,
     unconditional: bool,
@@ -607,7 +625,14 @@ impl Reachable<'_> {
         let alternatives: Vec<String> = self
             .when
             .iter()
-            .map(|keys| format!("when {}", all_of(keys)))
+            .map(|keys| {
+                let stale = if unmet_now(keys, self.now).is_some() {
+                    " (not met now)"
+                } else {
+                    ""
+                };
+                format!("when {}{stale}", all_of(keys))
+            })
             .collect();
         format!("{} ({})", self.role, alternatives.join("; or "))
     }
@@ -616,26 +641,34 @@ impl Reachable<'_> {
         let when: Vec<Value> = if self.unconditional {
             Vec::new()
         } else {
-            self.when.iter().map(|keys| conditions_json(keys)).collect()
+            self.when
+                .iter()
+                .map(|keys| conditions_json(keys, self.now))
+                .collect()
         };
         json!({"name": self.role, "when": when})
     }
 }
 
-/// Conditions as `[{operator, key, values}]`, `values` null for `sts:ExternalId`.
-fn conditions_json(keys: &[ConditionKey]) -> Value {
+/// Conditions as `[{operator, key, values, met_now}]`: `values` null for `sts:ExternalId`,
+/// `met_now` whether the time alone meets it at `now` (null when the request decides).
+fn conditions_json(keys: &[ConditionKey], now: &str) -> Value {
     keys.iter()
-        .map(|c| json!({"operator": c.operator, "key": c.key, "values": c.values}))
+        .map(|c| {
+            json!({"operator": c.operator, "key": c.key, "values": c.values,
+                   "met_now": c.holds_at(now)})
+        })
         .collect()
 }
 
 /// Adds what `grant` lets of `role` to `list`.
-fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &'r Grant) {
+fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &'r Grant, now: &'r str) {
     let at = match list.iter().position(|r| r.role == role) {
         Some(at) => at,
         None => {
             list.push(Reachable {
                 role,
+                now,
                 when: Vec::new(),
                 unconditional: false,
             });
@@ -667,9 +700,9 @@ fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<Reachab
                 }
                 match t.account() {
                     Some(a) if a != report.account => {
-                        add(others.entry(a).or_default(), &role.name, grant);
+                        add(others.entry(a).or_default(), &role.name, grant, &report.now);
                     }
-                    _ if *t == Trusted::AnyRam => add(&mut open, &role.name, grant),
+                    _ if *t == Trusted::AnyRam => add(&mut open, &role.name, grant, &report.now),
                     _ => {}
                 }
             }
@@ -714,7 +747,7 @@ fn to_text(report: &Report) -> String {
                 Effect::Allow => "may be assumed by",
                 Effect::Deny => "refused to       ",
             };
-            let when = when(&grant.conditions);
+            let when = when(&grant.conditions, &report.now);
             for t in &grant.principals {
                 let refused = match (grant.effect, refused_by(grants, t)) {
                     (Effect::Allow, Some(i)) => format!("  but refused by statement {i}"),
@@ -744,7 +777,7 @@ fn to_text(report: &Report) -> String {
                 Effect::Allow => "may itself assume ",
                 Effect::Deny => "refused to assume ",
             };
-            let _ = writeln!(out, "  {verb} {}", way_text(way, &role.ways));
+            let _ = writeln!(out, "  {verb} {}", way_text(way, &role.ways, &report.now));
         }
     }
     let _ = writeln!(out);
@@ -767,7 +800,7 @@ fn to_text(report: &Report) -> String {
                 out,
                 "  {:<width$}  {verb}  {}",
                 user.name,
-                way_text(way, &user.ways)
+                way_text(way, &user.ways, &report.now)
             );
         }
     }
@@ -815,7 +848,11 @@ fn to_json(report: &Report) -> Value {
                 .map(|(kind, name)| json!({"type": kind, "name": name}))
                 .collect();
             v.insert("policies".into(), Value::Array(policies));
-            let assume: Vec<Value> = role.ways.iter().map(|w| way_json(w, &role.ways)).collect();
+            let assume: Vec<Value> = role
+                .ways
+                .iter()
+                .map(|w| way_json(w, &role.ways, &report.now))
+                .collect();
             v.insert("assume".into(), Value::Array(assume));
             match &role.grants {
                 Ok(grants) => {
@@ -823,7 +860,7 @@ fn to_json(report: &Report) -> Value {
                         .iter()
                         .flat_map(|g| g.principals.iter().map(move |t| (g, t)))
                         .map(|(g, t)| {
-                            let conditions = conditions_json(&g.conditions);
+                            let conditions = conditions_json(&g.conditions, &report.now);
                             json!({
                                 "statement": g.statement,
                                 "effect": g.effect.as_str(),
@@ -859,7 +896,7 @@ fn to_json(report: &Report) -> Value {
         "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
         "users": report.users.iter().map(|u| json!({
             "name": u.name,
-            "assume": u.ways.iter().map(|w| way_json(w, &u.ways)).collect::<Vec<_>>(),
+            "assume": u.ways.iter().map(|w| way_json(w, &u.ways, &report.now)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -867,6 +904,8 @@ fn to_json(report: &Report) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: &str = "2026-11-30T07:00:00Z";
 
     fn grant(statement: usize, conditions: &[&str]) -> Grant {
         Grant {
@@ -893,14 +932,14 @@ mod tests {
             grant(2, &[]),
         );
         let mut list = Vec::new();
-        add(&mut list, "r", &a);
-        add(&mut list, "r", &b);
-        add(&mut list, "r", &a);
+        add(&mut list, "r", &a, NOW);
+        add(&mut list, "r", &b, NOW);
+        add(&mut list, "r", &a, NOW);
         assert_eq!(
             list.iter().map(Reachable::describe).collect::<Vec<_>>(),
             ["r (when StringEquals sts:ExternalId; or when StringEquals acs:SourceVpc)"]
         );
-        add(&mut list, "r", &none);
+        add(&mut list, "r", &none, NOW);
         assert_eq!(list[0].describe(), "r");
         assert_eq!(list[0].to_json(), json!({"name": "r", "when": []}));
     }

@@ -51,6 +51,7 @@ const OPEN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Actio
 const BLOCKED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Alice"]}},{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::12345678:root"}}]}"#;
 const FEDERATED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithSAML","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Federated":"acs:ram::11223344:saml-provider/idp"}}]}"#;
 const TWO_WAYS_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::12345678:user/Bob"]}}]}"#;
+const EXPIRED_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::87654321:root"},"Condition":{"DateLessThan":{"acs:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
 const NO_ONE_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":[]}}]}"#;
 const OWN_TRUST: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::11223344:user/ops"}}]}"#;
 
@@ -80,6 +81,7 @@ fn an_account_reads_as_who_can_assume_what() {
     create("federated", FEDERATED_TRUST);
     create("two-ways", TWO_WAYS_TRUST);
     create("no-one", NO_ONE_TRUST);
+    create("expired", EXPIRED_TRUST);
 
     let report: Value = access_json(&url, &world, "company-a");
     assert_eq!(report["account"], "11223344");
@@ -99,7 +101,8 @@ fn an_account_reads_as_who_can_assume_what() {
         vendor["trust"],
         json!([{"statement": 0, "effect": "Allow", "principal": "acs:ram::12345678:root",
             "account": "12345678", "reach": "another account",
-            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId", "values": null}],
+            "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId", "values": null,
+                "met_now": null}],
             "refused_by_statement": null, "exists": null}])
     );
     assert_eq!(
@@ -133,8 +136,12 @@ fn an_account_reads_as_who_can_assume_what() {
         report["other_accounts"],
         json!([{"account": "12345678", "roles": [
             {"name": "ecs-vendor",
-             "when": [[{"operator": "StringEquals", "key": "sts:ExternalId", "values": null}]]},
-            {"name": "two-ways", "when": []}]}])
+             "when": [[{"operator": "StringEquals", "key": "sts:ExternalId", "values": null,
+                 "met_now": null}]]},
+            {"name": "two-ways", "when": []}]},
+         {"account": "87654321", "roles": [
+            {"name": "expired", "when": [[{"operator": "DateLessThan", "key": "acs:CurrentTime",
+                "values": ["2020-01-01T00:00:00Z"], "met_now": false}]]}]}])
     );
     assert_eq!(
         report["open_to_any_account"],
@@ -145,7 +152,13 @@ fn an_account_reads_as_who_can_assume_what() {
 
     let text = ok(&crossram("access", &url, &world, "company-a", &[]));
     for line in [
-        "account 11223344 (company-a): 7 roles",
+        "account 11223344 (company-a): 8 roles",
+        // A grant whose time has passed shows its date and that it is not met now.
+        "  may be assumed by  acs:ram::87654321:root  (another account, statement 0)  when \
+         DateLessThan acs:CurrentTime 2020-01-01T00:00:00Z  (not met now: DateLessThan \
+         acs:CurrentTime 2020-01-01T00:00:00Z)",
+        "account 87654321 can assume expired (when DateLessThan acs:CurrentTime \
+         2020-01-01T00:00:00Z (not met now)) of 11223344",
         // An Allow that names no principal admits nobody, as one that names no action.
         "  may be assumed by  nobody",
         "  may be assumed by  acs:ram::12345678:root  (another account, statement 0)  when StringEquals sts:ExternalId",
@@ -396,7 +409,7 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
                 "group": "ops", "statement": 0, "effect": "Allow",
                 "resources": ["acs:ram::11223344:role/ecs-vendor"],
                 "conditions": [{"operator": "StringEquals", "key": "sts:ExternalId",
-                    "values": null}],
+                    "values": null, "met_now": null}],
                 "refused_by": null, "matches_roles": true}]},
             {"name": "Carol", "assume": [{"policy": "no-assume", "type": "Custom",
                 "group": null, "statement": 0, "effect": "Deny", "resources": ["*"],
@@ -415,7 +428,7 @@ fn the_users_who_may_assume_roles_elsewhere_are_listed_with_their_policies() {
                 "group": null, "statement": 0, "effect": "Allow",
                 "resources": ["acs:sts:*:11223344:role/ecs-vendor"],
                 "conditions": [{"operator": "Bool", "key": "acs:MFAPresent",
-                    "values": ["true"]}],
+                    "values": ["true"], "met_now": null}],
                 "refused_by": null, "matches_roles": false}]},
         ])
     );

@@ -227,6 +227,19 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
         .map(OffsetDateTime::unix_timestamp_nanos)
 }
 
+/// Whether a condition of date operator `op` (by name) with `values` holds for a request made at
+/// `now` (RFC 3339), as the engine decides it; `None` when `op` is not a date operator or a
+/// time does not parse.
+pub(crate) fn date_holds(op: &str, values: &[String], now: &str) -> Option<bool> {
+    let op = Operator::from_name(op).filter(|op| op.family() == Family::Date)?;
+    let now = parse_date(now)?;
+    let mut positive = false;
+    for v in values {
+        positive |= compare(op.cmp(), now, parse_date(v)?);
+    }
+    Some(positive != op.negated())
+}
+
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)

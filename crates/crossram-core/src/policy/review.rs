@@ -37,6 +37,19 @@ impl fmt::Display for ConditionKey {
     }
 }
 
+impl ConditionKey {
+    /// Whether the condition holds for a request made at `now` (RFC 3339), when the time alone
+    /// decides it: a date operator on `acs:CurrentTime`. `None` for any other condition, whose
+    /// outcome depends on the request. A grant with a condition `Some(false)` now has expired
+    /// (`DateLessThan` a past time) or not yet begun (`DateGreaterThan` a future one).
+    pub fn holds_at(&self, now: &str) -> Option<bool> {
+        if !self.key.eq_ignore_ascii_case("acs:CurrentTime") {
+            return None;
+        }
+        super::condition::date_holds(self.operator, self.values.as_deref()?, now)
+    }
+}
+
 /// One statement of a document that names an action: its effect, whom it names (trust
 /// policies) and the conditions it puts on the request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -368,6 +381,33 @@ mod tests {
             "covers role/db, not role/ops-*"
         );
         assert!(!all.refuses_all_of(deny_all), "only a Deny refuses");
+    }
+
+    #[test]
+    fn a_time_condition_is_decided_by_the_time_alone() {
+        let doc = PolicyDocument::parse(
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"RAM": "acs:ram::12345678:root"},
+                "Condition": {"DateLessThan": {"acs:CurrentTime": "2020-01-01T00:00:00Z"},
+                              "DateGreaterThan": {"acs:CurrentTime": "2026-12-01T00:00:00+08:00"},
+                              "DateNotEquals": {"acs:CurrentTime": "2026-11-30T07:00:00Z"},
+                              "Bool": {"acs:MFAPresent": "true"}}}]}"#,
+            PolicyKind::Trust,
+        )
+        .unwrap();
+        let c = &doc.grants("sts:AssumeRole")[0].conditions;
+        let at = |now: &str| -> Vec<Option<bool>> { c.iter().map(|k| k.holds_at(now)).collect() };
+        assert_eq!(
+            at("2026-11-30T07:00:00Z"),
+            [Some(false), Some(false), Some(false), None]
+        );
+        // 2026-12-01T00:00:00+08:00 is 2026-11-30T16:00:00Z.
+        assert_eq!(
+            at("2026-11-30T16:00:01Z"),
+            [Some(false), Some(true), Some(true), None]
+        );
+        assert_eq!(at("2019-06-01T00:00:00Z")[0], Some(true));
+        assert_eq!(at("not a time")[0], None);
     }
 
     #[test]
