@@ -82,7 +82,7 @@ struct Report {
     users: Vec<UserAccess>,
     /// Every user of the account, to tell a trust entry naming one that does not exist.
     user_names: HashSet<String>,
-    /// When the account was read (RFC 3339, this machine's clock): time conditions
+    /// When the account was read (RFC 3339, the client's clock): time conditions
     /// (`acs:CurrentTime`) are judged at this instant.
     now: String,
 }
@@ -196,9 +196,7 @@ async fn read(client: &Client) -> anyhow::Result<Report> {
         roles,
         users,
         user_names,
-        now: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        now: crossram_client::clock::format_timestamp(client.now()),
     })
 }
 

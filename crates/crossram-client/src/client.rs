@@ -256,6 +256,11 @@ impl Client {
         }
     }
 
+    /// The time by the client's clock: what its requests are stamped with.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
     /// The credentials provider in use.
     pub fn credentials_provider(&self) -> &Arc<dyn CredentialsProvider> {
         &self.inner.credentials
