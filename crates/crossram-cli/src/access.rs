@@ -105,9 +105,9 @@ pub(crate) fn run(args: AccessArgs) -> ExitCode {
     match runtime.block_on(read(&client)) {
         Ok(report) => {
             if args.json {
-                println!("{}", to_json(&report));
+                crate::print_line(&to_json(&report).to_string());
             } else {
-                print!("{}", to_text(&report));
+                crate::print_line(to_text(&report).trim_end_matches('\n'));
             }
             ExitCode::SUCCESS
         }

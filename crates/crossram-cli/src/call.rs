@@ -74,7 +74,7 @@ pub(crate) fn run(args: CallArgs) -> ExitCode {
     });
     match answer {
         Ok(text) => {
-            println!("{}", text.trim_end());
+            crate::print_line(text.trim_end());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -587,9 +587,9 @@ pub(crate) fn run(args: LoadArgs) -> std::process::ExitCode {
     match runtime.block_on(measure(spec)) {
         Ok(report) => {
             if args.json {
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                crate::print_line(&serde_json::to_string(&report).unwrap_or_default());
             } else {
-                println!(
+                crate::print_line(&format!(
                     "{} x{}: {} ok, {} failed in {:.2} s: {:.0}/s, p50 {} µs, p99 {} µs, max {} µs",
                     report.action,
                     report.connections,
@@ -600,7 +600,7 @@ pub(crate) fn run(args: LoadArgs) -> std::process::ExitCode {
                     report.p50_us,
                     report.p99_us,
                     report.max_us
-                );
+                ));
             }
             if let Some(f) = &report.first_failure {
                 eprintln!("first failure: {f}");

@@ -33,6 +33,15 @@ pub(crate) fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
+/// Writes `text` and a newline to stdout. A reader that has gone away (`crossram call ... |
+/// head -1`) is not a failure of the command: what it did not read it did not want, so the
+/// write error is dropped rather than panicking as `println!` does.
+pub(crate) fn print_line(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
 /// The single-threaded runtime a one-shot client command (`call`, `access`) runs on; when it
 /// cannot start, says so as `crossram COMMAND: ...` and gives the usage exit status 2.
 pub(crate) fn client_runtime(command: &str) -> Result<tokio::runtime::Runtime, ExitCode> {

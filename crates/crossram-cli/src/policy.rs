@@ -74,7 +74,7 @@ pub(crate) fn run(args: PolicyArgs) -> ExitCode {
     match args.command {
         PolicyCommand::Simulate(a) => match simulate(&a) {
             Ok(out) => {
-                println!("{out}");
+                crate::print_line(&out);
                 ExitCode::SUCCESS
             }
             Err(msg) => {

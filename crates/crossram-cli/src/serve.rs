@@ -370,7 +370,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let server = crossram_server::Server::bind(&config, state).await?;
     for line in said {
-        println!("{line}");
+        crate::print_line(&line);
     }
     server.serve_until_signal().await?;
     Ok(())

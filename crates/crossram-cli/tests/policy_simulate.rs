@@ -563,3 +563,21 @@ fn a_resource_that_can_match_nothing_is_pointed_out() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_failure() {
+    // The read end is closed before the command writes: its write fails with EPIPE, which
+    // `println!` turned into a panic (exit 101) under `crossram call ... | head -1`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["policy", "simulate", "--policy"])
+        .arg(data("deny-upper-case-ecs.json"))
+        .args(["--action", "ecs:DescribeInstances", "--resource", "*", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
