@@ -573,7 +573,13 @@ fn a_reader_that_goes_away_is_not_a_failure() {
     let o = Command::new(env!("CARGO_BIN_EXE_crossram"))
         .args(["policy", "simulate", "--policy"])
         .arg(data("deny-upper-case-ecs.json"))
-        .args(["--action", "ecs:DescribeInstances", "--resource", "*", "--json"])
+        .args([
+            "--action",
+            "ecs:DescribeInstances",
+            "--resource",
+            "*",
+            "--json",
+        ])
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .output()

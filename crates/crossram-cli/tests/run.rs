@@ -421,3 +421,21 @@ fn a_playbook_the_cloud_cannot_run_is_refused_before_contacting_it() {
     assert!(stderr.contains("target `live`"), "{stderr}");
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
 }
+
+#[test]
+fn the_playbook_in_the_scenarios_readme_runs_as_written() {
+    let readme = std::fs::read_to_string(root().join("scenarios/README.md")).unwrap();
+    let block = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a toml block in scenarios/README.md");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("example.toml");
+    std::fs::write(&file, block).unwrap();
+    let report = json_run(&[file.to_str().unwrap()], 0);
+    assert_eq!(report["passed"], true, "{report}");
+    // The walk-through covers what it shows: both console steps, a refusal, the clock.
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.len() >= 6, "{report}");
+}

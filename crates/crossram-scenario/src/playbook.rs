@@ -208,12 +208,38 @@ pub struct Expect {
     /// The error message must contain this text.
     #[serde(default)]
     pub message_contains: Option<String>,
-    /// On success, values the answer must hold: dotted path = expected value.
-    #[serde(default)]
+    /// On success, values the answer must hold: dotted path = expected value. A table stands
+    /// for its entries under its path: TOML reads an unquoted `Role.RoleName = "r"` as a table
+    /// `Role`, and it means the path `Role.RoleName`, as `"Role.RoleName" = "r"` does.
+    #[serde(default, deserialize_with = "dotted_paths")]
     pub values: BTreeMap<String, toml::Value>,
     /// Any outcome is fine (cleanup steps that may find nothing to remove).
     #[serde(default)]
     pub any: bool,
+}
+
+/// `expect.values` with every table spread into the dotted paths of its entries.
+fn dotted_paths<'de, D>(deserializer: D) -> Result<BTreeMap<String, toml::Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    fn spread(path: String, value: toml::Value, out: &mut BTreeMap<String, toml::Value>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, value) in table {
+                    spread(format!("{path}.{key}"), value, out);
+                }
+            }
+            other => {
+                out.insert(path, other);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (path, value) in BTreeMap::<String, toml::Value>::deserialize(deserializer)? {
+        spread(path, value, &mut out);
+    }
+    Ok(out)
 }
 
 /// An authorization decision a step can expect.
@@ -719,6 +745,27 @@ params = { UserName = "${uid}" }
         let p = Playbook::parse("t.toml", OK).unwrap();
         assert_eq!(p.step.len(), 2);
         assert!(p.required_capabilities().is_empty());
+    }
+
+    #[test]
+    fn unquoted_dotted_paths_in_values_are_paths() {
+        let text = OK.replace(
+            "params = { UserName = \"${uid}\" }",
+            "params = { UserName = \"${uid}\" }\nexpect = { values = { User.UserName = \"x\", \
+             \"User.Comments\" = \"\", User.Nested.Deep = 1 } }",
+        );
+        let p = Playbook::parse("t.toml", &text).unwrap();
+        let paths: Vec<&str> = p.step[1]
+            .get_ref()
+            .expect
+            .values
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            paths,
+            ["User.Comments", "User.Nested.Deep", "User.UserName"]
+        );
     }
 
     #[test]
