@@ -82,17 +82,24 @@ impl ClientArgs {
 
 /// A line that tells what to do about a failed call, when the failure has a usual cure: an
 /// endpoint whose certificate the system's roots do not know (the emulator's own CA, a private
-/// one) is trusted with `--ca-cert`.
+/// one) is trusted with `--ca-cert`; a server certificate that is itself a CA (what a plain
+/// `openssl req -x509` makes) must be remade as an end-entity certificate.
 pub(crate) fn hint(error: &crossram_client::Error) -> Option<&'static str> {
     let crossram_client::Error::Transport(e) = error else {
         return None;
     };
-    e.to_string()
-        .to_ascii_lowercase()
-        .contains("certificate")
-        .then_some(
-            "hint: the endpoint's TLS certificate is not signed by a CA this system trusts; pass \
+    let text = e.to_string().to_ascii_lowercase();
+    if text.contains("causedasendentity") {
+        return Some(
+            "hint: the server's certificate is a CA certificate (basicConstraints CA:TRUE, as \
+             `openssl req -x509` makes by default), which TLS clients refuse as a server's own; \
+             make it with `-addext basicConstraints=critical,CA:FALSE -addext \
+             subjectAltName=IP:127.0.0.1`, or serve with --tls-self-signed",
+        );
+    }
+    text.contains("certificate").then_some(
+        "hint: the endpoint's TLS certificate is not signed by a CA this system trusts; pass \
          --ca-cert FILE with the CA that signed it (`crossram serve --tls-self-signed` prints \
          its path as `ca certificate: ...`)",
-        )
+    )
 }

@@ -181,6 +181,64 @@ fn trusts_the_emulators_self_signed_ca_with_ca_cert() {
 }
 
 #[test]
+fn a_server_certificate_that_is_a_ca_is_named_as_the_cause() {
+    // What a plain `openssl req -x509 -nodes` makes: basicConstraints CA:TRUE. Served as the
+    // server's own certificate, clients refuse it even when told to trust it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut params = rcgen::CertificateParams::default();
+    params.subject_alt_names = vec![rcgen::SanType::IpAddress(std::net::IpAddr::from([
+        127, 0, 0, 1,
+    ]))];
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+
+    let world = common::world_file("call-world-ca-cert");
+    let (_server, stdout) = common::spawn_serve(
+        &[
+            "--tls-addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+        &world,
+    );
+    let https = std::io::BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .find_map(|l| {
+            l.strip_prefix("listening on https://")
+                .map(|a| format!("https://{}", a.trim()))
+        })
+        .expect("no https address");
+    let o = call(
+        &[
+            "sts",
+            "GetCallerIdentity",
+            "--endpoint",
+            &https,
+            "--world",
+            world.to_str().unwrap(),
+            "--ca-cert",
+            cert_path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains("basicConstraints=critical,CA:FALSE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pass --ca-cert FILE"), "{stderr}");
+}
+
+#[test]
 fn unusable_input_exits_2_and_says_why() {
     let cases: [(&[&str], &str); 6] = [
         (&["iam", "ListRoles"], "unknown product"),
