@@ -130,18 +130,20 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return unusable(e),
     };
-    if let Err(e) = runner::check_capabilities(&playbook, target.as_ref()) {
+    let checked = runner::check_capabilities(&playbook, target.as_ref())
+        .and_then(|()| runner::check_accounts(&playbook, target.as_ref()));
+    if let Err(e) = checked {
         let _ = target.teardown().await;
         return unusable(e);
     }
-    // Ctrl-C stops the scenario but not the cleanup: a live account is left as it was found.
+    // SIGINT (Ctrl-C) or SIGTERM (a CI job cancelled or timed out) stops the scenario but not
+    // the cleanup: a live account is left as it was found.
     let stop = Arc::new(AtomicBool::new(false));
     let on_signal = stop.clone();
     let signals = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("crossram run: interrupted; running cleanup");
-            on_signal.store(true, Ordering::SeqCst);
-        }
+        crossram_server::shutdown_signal().await;
+        eprintln!("crossram run: interrupted; running cleanup");
+        on_signal.store(true, Ordering::SeqCst);
     });
     let stdout = std::io::stdout();
     let result = match kind {
@@ -150,7 +152,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         _ => {
             let mut table = TableObserver::for_playbook(stdout.lock(), &playbook);
-            table.header(&playbook.name, &target.describe());
+            table.header(&playbook.name, &target.describe(), &target.run_prefix());
             runner::run_until(&playbook, target.as_ref(), &mut table, &stop).await
         }
     };

@@ -439,3 +439,58 @@ fn the_playbook_in_the_scenarios_readme_runs_as_written() {
     let steps = report["steps"].as_array().unwrap();
     assert!(steps.len() >= 6, "{report}");
 }
+
+#[test]
+fn sigterm_stops_the_scenario_but_not_the_cleanup() {
+    // Long enough to be stopped midway: a CI job cancelled sends SIGTERM, not SIGINT.
+    let mut playbook = String::from(
+        "name = \"long\"\n[actors]\na = { kind = \"root\", account = \"a\" }\n\
+         [[setup]]\nname = \"A creates the role\"\nactor = \"a\"\ncall = \"ram:CreateRole\"\n\
+         params = { RoleName = \"r\", AssumeRolePolicyDocument = '{\"Statement\":[{\"Action\":\"sts:AssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"RAM\":[\"acs:ram::${a.id}:root\"]}}],\"Version\":\"1\"}' }\n",
+    );
+    for n in 0..20_000 {
+        playbook.push_str(&format!(
+            "[[step]]\nname = \"read {n}\"\nactor = \"a\"\ncall = \"ram:GetRole\"\nparams = {{ RoleName = \"r\" }}\n"
+        ));
+    }
+    playbook.push_str(
+        "[[cleanup]]\nname = \"A deletes the role\"\nactor = \"a\"\ncall = \"ram:DeleteRole\"\n\
+         params = { RoleName = \"r\" }\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.toml");
+    std::fs::write(&file, playbook).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossram"))
+        .args(["run", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    // Some steps have run: stop it.
+    for _ in 0..50 {
+        lines.next().unwrap().unwrap();
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted; running cleanup"), "{stderr}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("ok ") && l.ends_with("A deletes the role")),
+        "cleanup did not run: {:?}",
+        rest.iter().rev().take(5).collect::<Vec<_>>()
+    );
+    let summary = rest.last().unwrap();
+    assert!(
+        summary.contains("not run (setup failed or the run was stopped)"),
+        "{summary}"
+    );
+}

@@ -423,6 +423,25 @@ impl Playbook {
             line: line_of(text, offset),
             message,
         };
+        // A variable may not take a built-in's name: the target sets those, and a [vars] entry
+        // that silently lost to it would mislead.
+        for name in self.vars.keys() {
+            if BUILTIN_VARS.contains(&name.as_str()) {
+                return Err(err(
+                    0,
+                    format!("[vars] `{name}` is a built-in variable, set by the target"),
+                ));
+            }
+            if ACCOUNTS.contains(&name.as_str()) {
+                return Err(err(
+                    0,
+                    format!(
+                        "[vars] `{name}` names an account: the target sets `${{{name}.id}}` and \
+                         `${{{name}.alias}}`; choose another name"
+                    ),
+                ));
+            }
+        }
         let mut known: BTreeSet<String> = BUILTIN_VARS.iter().map(|s| (*s).to_owned()).collect();
         known.extend(self.vars.keys().cloned());
         for (name, value) in &self.vars {
@@ -481,10 +500,19 @@ impl Playbook {
             }
         }
         let mut captured: BTreeSet<String> = BTreeSet::new();
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
         for (phase, step) in self.steps() {
             let at = step.span().start;
             let s = step.get_ref();
             let here = |m: String| err(at, format!("{phase} `{}`: {m}", s.name));
+            // Reports (JUnit above all) tell steps apart by name.
+            if let Some(first) = names.insert(&s.name, at) {
+                return Err(here(format!(
+                    "another step has this name (line {}); names must differ, as reports tell \
+                     steps apart by them",
+                    line_of(text, first)
+                )));
+            }
             let kinds = usize::from(s.call.is_some())
                 + usize::from(s.console.is_some())
                 + usize::from(s.advance_clock.is_some());
@@ -766,6 +794,26 @@ params = { UserName = "${uid}" }
             paths,
             ["User.Comments", "User.Nested.Deep", "User.UserName"]
         );
+    }
+
+    #[test]
+    fn two_steps_may_not_share_a_name() {
+        let text = OK.replace("name = \"two\"", "name = \"one\"");
+        let e = Playbook::parse("t.toml", &text).unwrap_err();
+        assert!(
+            e.message.contains("another step has this name (line 5)"),
+            "{e}"
+        );
+        assert_eq!(e.line, 11, "{e}");
+    }
+
+    #[test]
+    fn a_variable_may_not_take_a_built_in_name() {
+        for (var, needle) in [("run", "built-in"), ("b", "names an account")] {
+            let text = OK.replace("[actors]", &format!("[vars]\n{var} = \"x\"\n[actors]"));
+            let e = Playbook::parse("t.toml", &text).unwrap_err();
+            assert!(e.message.contains(needle), "{var}: {e}");
+        }
     }
 
     #[test]

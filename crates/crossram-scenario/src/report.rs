@@ -65,9 +65,17 @@ impl<W: Write> TableObserver<W> {
         Self { out, widths: w }
     }
 
-    /// Prints the header.
-    pub fn header(&mut self, playbook: &str, target: &str) {
-        let _ = writeln!(self.out, "playbook {playbook} on {target}");
+    /// Prints the header: the playbook, the target, and the prefix of every name the run
+    /// creates when it has one (`run_prefix`, a run id on a target the run did not start).
+    pub fn header(&mut self, playbook: &str, target: &str, run_prefix: &str) {
+        if run_prefix.is_empty() {
+            let _ = writeln!(self.out, "playbook {playbook} on {target}");
+        } else {
+            let _ = writeln!(
+                self.out,
+                "playbook {playbook} on {target}, every name it creates prefixed {run_prefix}"
+            );
+        }
         let line = self.row(["", "actor", "action", "expected", "got", "ms", "step"]);
         let _ = writeln!(self.out, "{line}");
     }
@@ -96,7 +104,7 @@ pub fn summary_line(report: &RunReport) -> String {
         "{}: {} of {} steps passed in {} ms",
         if report.passed { "PASSED" } else { "FAILED" },
         report.passed_steps,
-        report.steps.len() + report.not_run,
+        report.steps.len(),
         report.milliseconds
     );
     if report.failed_steps > 0 {
@@ -174,15 +182,17 @@ pub fn to_junit(report: &RunReport) -> String {
         x,
         "<testsuites><testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
         xml_escape(&report.playbook),
-        report.steps.len() + report.not_run,
+        report.steps.len(),
         report.failed_steps,
         report.not_run,
         secs(report.milliseconds)
     );
     let _ = writeln!(
         x,
-        "  <properties><property name=\"target\" value=\"{}\"/></properties>",
-        xml_escape(&report.target)
+        "  <properties><property name=\"target\" value=\"{}\"/><property name=\"run_prefix\" \
+         value=\"{}\"/></properties>",
+        xml_escape(&report.target),
+        xml_escape(&report.run_prefix)
     );
     for s in &report.steps {
         let _ = write!(
@@ -193,7 +203,13 @@ pub fn to_junit(report: &RunReport) -> String {
             xml_escape(&s.name),
             secs(s.milliseconds)
         );
-        if !s.passed {
+        if s.skipped {
+            let _ = write!(
+                x,
+                "<skipped message=\"not run: {}\"/>",
+                xml_escape(s.detail.as_deref().unwrap_or_default())
+            );
+        } else if !s.passed {
             let _ = write!(
                 x,
                 "<failure message=\"expected {}, got {}\">{}</failure>",
@@ -230,6 +246,7 @@ mod tests {
         RunReport {
             playbook: "p<1>".into(),
             target: "in-process".into(),
+            run_prefix: String::new(),
             passed: false,
             passed_steps: 1,
             failed_steps: 1,
@@ -248,6 +265,7 @@ mod tests {
                     detail: None,
                     decided_by: None,
                     line: 4,
+                    skipped: false,
                 },
                 StepResult {
                     phase: Phase::Step,
@@ -263,6 +281,7 @@ mod tests {
                         "ImplicitDeny by AssumeRolePolicy (bob & co asking sts:AssumeRole)".into(),
                     ),
                     line: 9,
+                    skipped: false,
                 },
             ],
         }
@@ -284,7 +303,7 @@ expect = { error = "DeleteConflict.Role.Policy.SomethingLonger" }
         let playbook = Playbook::parse("wide.toml", toml).unwrap();
         let mut out = Vec::new();
         let mut table = TableObserver::for_playbook(&mut out, &playbook);
-        table.header("wide", "in-process");
+        table.header("wide", "in-process", "");
         let long = "DeleteConflict.Role.Policy.SomethingLonger";
         table.step(&StepResult {
             phase: Phase::Step,
@@ -298,6 +317,7 @@ expect = { error = "DeleteConflict.Role.Policy.SomethingLonger" }
             detail: None,
             decided_by: None,
             line: 6,
+            skipped: false,
         });
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().skip(1).collect();

@@ -47,6 +47,10 @@ pub struct StepResult {
     pub decided_by: Option<String>,
     /// The line of the step in the playbook.
     pub line: usize,
+    /// Not run: setup failed or the run was stopped (`outcome` is `not run`, `detail` says
+    /// which). Not a failure of its own; `passed` is false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 /// The outcome of a run.
@@ -56,6 +60,9 @@ pub struct RunReport {
     pub playbook: String,
     /// The target's description.
     pub target: String,
+    /// The prefix of every name the run created (`${run}`): empty on an emulator the run
+    /// started itself, a run id such as `cr3f9a01c2-` elsewhere, to find what it left.
+    pub run_prefix: String,
     /// Whether every step met its expectation (and setup completed).
     pub passed: bool,
     /// How many steps passed.
@@ -66,8 +73,28 @@ pub struct RunReport {
     pub not_run: usize,
     /// Wall time of the whole run.
     pub milliseconds: u64,
-    /// One entry per step run, in order.
+    /// One entry per step of the playbook, in order, those not run included (`skipped`).
     pub steps: Vec<StepResult>,
+}
+
+impl StepResult {
+    /// The result of `step` before it is judged: not passed, no outcome yet.
+    fn of(phase: Phase, step: &Step, line: usize) -> Self {
+        Self {
+            phase,
+            name: step.name.clone(),
+            actor: step.actor.clone().unwrap_or_else(|| "-".to_owned()),
+            action: step.action(),
+            expected: step.expect.describe(),
+            outcome: String::new(),
+            passed: false,
+            milliseconds: 0,
+            detail: None,
+            decided_by: None,
+            line,
+            skipped: false,
+        }
+    }
 }
 
 /// Why a run could not start.
@@ -174,9 +201,10 @@ pub async fn run(
     run_until(playbook, target, observer, &AtomicBool::new(false)).await
 }
 
-/// Like [`run`], but once `stop` is set (by a Ctrl-C handler, say) the remaining setup and
-/// scenario steps are skipped and counted as not run; cleanup still runs, so a live account
-/// is left as it was found.
+/// Like [`run`], but once `stop` is set (by a SIGINT or SIGTERM handler, say) the remaining
+/// setup and scenario steps are skipped and counted as not run; cleanup still runs, so a live
+/// account is left as it was found. A failed setup step skips the rest of setup and the
+/// scenario steps the same way (they would fail for want of what it should have made).
 pub async fn run_until(
     playbook: &Playbook,
     target: &dyn Target,
@@ -192,12 +220,9 @@ pub async fn run_until(
         secrets: Vec::new(),
         verified: HashSet::new(),
     };
-    let mut used: Vec<(&str, &str)> = Vec::new();
+    check_accounts(playbook, target)?;
     for key in crate::playbook::ACCOUNTS {
         let Some(acct) = target.account(key) else {
-            if playbook.uses_account(key) {
-                return Err(RunError::MissingAccount(target.describe(), key.to_owned()));
-            }
             continue;
         };
         state.vars.insert(format!("{key}.id"), acct.id.clone());
@@ -207,19 +232,9 @@ pub async fn run_until(
         state
             .secrets
             .push(acct.root.access_key_secret.expose().to_owned());
-        if playbook.uses_account(key) {
-            if let Some((other, _)) = used.iter().find(|(_, id)| *id == acct.id) {
-                return Err(RunError::SameAccount {
-                    target: target.describe(),
-                    first: (*other).to_owned(),
-                    second: key.to_owned(),
-                    id: acct.id.clone(),
-                });
-            }
-            used.push((key, &acct.id));
-        }
     }
-    state.vars.insert("run".to_owned(), target.run_prefix());
+    let run_prefix = target.run_prefix();
+    state.vars.insert("run".to_owned(), run_prefix.clone());
     if target.is_live() {
         let lines: Vec<String> = playbook
             .steps()
@@ -241,13 +256,24 @@ pub async fn run_until(
     let mut setup_failed = false;
     let mut not_run = 0;
     for (phase, spanned) in playbook.steps() {
-        let stopped = phase != Phase::Cleanup && stop.load(Ordering::SeqCst);
-        if stopped || (setup_failed && phase == Phase::Step) {
-            not_run += 1;
-            continue;
-        }
         let step = spanned.get_ref();
         let line = line_of_offset(playbook, spanned.span().start);
+        let stopped = phase != Phase::Cleanup && stop.load(Ordering::SeqCst);
+        if stopped || (setup_failed && phase != Phase::Cleanup) {
+            not_run += 1;
+            let why = if stopped {
+                "the run was stopped"
+            } else {
+                "a setup step failed"
+            };
+            steps.push(StepResult {
+                outcome: "not run".to_owned(),
+                detail: Some(why.to_owned()),
+                skipped: true,
+                ..StepResult::of(phase, step, line)
+            });
+            continue;
+        }
         let result = run_step(&mut state, target, phase, step, line).await;
         if phase == Phase::Setup && !result.passed {
             setup_failed = true;
@@ -255,17 +281,43 @@ pub async fn run_until(
         observer.step(&result);
         steps.push(result);
     }
-    let failed_steps = steps.iter().filter(|s| !s.passed).count();
+    let failed_steps = steps.iter().filter(|s| !s.passed && !s.skipped).count();
     Ok(RunReport {
         playbook: playbook.name.clone(),
         target: target.describe(),
+        run_prefix,
         passed: failed_steps == 0 && not_run == 0,
-        passed_steps: steps.len() - failed_steps,
+        passed_steps: steps.iter().filter(|s| s.passed).count(),
         failed_steps,
         not_run,
         milliseconds: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         steps,
     })
+}
+
+/// Checks that `target` has every account `playbook` uses, and that they are distinct
+/// accounts (a cross-account run on one account would prove nothing). [`run_until`] checks
+/// this first; a caller may check before it prints anything.
+pub fn check_accounts(playbook: &Playbook, target: &dyn Target) -> Result<(), RunError> {
+    let mut used: Vec<(&str, String)> = Vec::new();
+    for key in crate::playbook::ACCOUNTS {
+        if !playbook.uses_account(key) {
+            continue;
+        }
+        let Some(acct) = target.account(key) else {
+            return Err(RunError::MissingAccount(target.describe(), key.to_owned()));
+        };
+        if let Some((other, _)) = used.iter().find(|(_, id)| *id == acct.id) {
+            return Err(RunError::SameAccount {
+                target: target.describe(),
+                first: (*other).to_owned(),
+                second: key.to_owned(),
+                id: acct.id.clone(),
+            });
+        }
+        used.push((key, acct.id.clone()));
+    }
+    Ok(())
 }
 
 /// The line of a span's start (the playbook keeps its source's line table).
@@ -284,17 +336,8 @@ async fn run_step(
     let outcome = perform(state, target, step).await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut result = StepResult {
-        phase,
-        name: step.name.clone(),
-        actor: step.actor.clone().unwrap_or_else(|| "-".to_owned()),
-        action: step.action(),
-        expected: step.expect.describe(),
-        outcome: String::new(),
-        passed: false,
         milliseconds: elapsed,
-        detail: None,
-        decided_by: None,
-        line,
+        ..StepResult::of(phase, step, line)
     };
     match outcome {
         Performed::Broken(why) => {
@@ -648,6 +691,17 @@ fn value_matches(got: &Value, want: &toml::Value) -> bool {
     }
 }
 
+/// What kind of refusal `err` is, for a message: `an implicit deny`, `an explicit deny`, or a
+/// refusal that is no authorization decision.
+fn refusal_kind(err: &CallError) -> &'static str {
+    match deny_type(err) {
+        Some("ImplicitDeny") => "an implicit deny",
+        Some("ExplicitDeny") => "an explicit deny",
+        _ if is_denial(err) => "a denial without AccessDeniedDetail",
+        _ => "an error that is no authorization denial",
+    }
+}
+
 fn judge_error(state: &State<'_>, expect: &Expect, err: &CallError) -> Result<(), String> {
     if expect.any {
         return Ok(());
@@ -668,10 +722,16 @@ fn judge_error(state: &State<'_>, expect: &Expect, err: &CallError) -> Result<()
             return Err("expected an authorization denial".into());
         }
         Some(Decision::ExplicitDeny) if deny_type(err) != Some("ExplicitDeny") => {
-            return Err("expected an explicit deny".into());
+            return Err(format!(
+                "expected an explicit deny, got {}",
+                refusal_kind(err)
+            ));
         }
         Some(Decision::ImplicitDeny) if deny_type(err) != Some("ImplicitDeny") => {
-            return Err("expected an implicit deny".into());
+            return Err(format!(
+                "expected an implicit deny, got {}",
+                refusal_kind(err)
+            ));
         }
         _ => {}
     }

@@ -110,6 +110,29 @@ async fn a_wrong_expectation_fails_its_step_and_the_run() {
 }
 
 #[tokio::test]
+async fn a_wrong_kind_of_denial_says_which_kind_came() {
+    let text = builtin::SEED.replacen(
+        "expect = { error = \"NoPermission\", decision = \"deny\" }",
+        "expect = { error = \"NoPermission\", decision = \"explicit-deny\" }",
+        1,
+    );
+    let playbook = Playbook::parse("wrong-kind", &text).unwrap();
+    let target = InProcess::start().await.unwrap();
+    let report = runner::run(&playbook, &target, &mut runner::Quiet)
+        .await
+        .unwrap();
+    let failed = report.steps.iter().find(|s| !s.passed).unwrap();
+    assert!(
+        failed
+            .detail
+            .as_deref()
+            .unwrap()
+            .starts_with("expected an explicit deny, got an implicit deny: NoPermission"),
+        "{failed:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_stopped_run_skips_the_scenario_but_still_cleans_up() {
     let playbook = Playbook::parse("seed", builtin::SEED).unwrap();
     let target = InProcess::start().await.unwrap();
@@ -119,8 +142,59 @@ async fn a_stopped_run_skips_the_scenario_but_still_cleans_up() {
         .unwrap();
     assert!(!report.passed);
     assert_eq!(report.not_run, playbook.setup.len() + playbook.step.len());
-    assert_eq!(report.steps.len(), playbook.cleanup.len());
-    assert!(report.steps.iter().all(|s| s.phase == Phase::Cleanup));
+    // Every step is in the report; those not run say so, and only cleanup ran.
+    let (skipped, ran): (Vec<_>, Vec<_>) = report.steps.iter().partition(|s| s.skipped);
+    assert_eq!(skipped.len(), report.not_run);
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s.outcome == "not run" && s.detail.as_deref() == Some("the run was stopped"))
+    );
+    assert_eq!(ran.len(), playbook.cleanup.len());
+    assert!(ran.iter().all(|s| s.phase == Phase::Cleanup));
+    assert_eq!(report.failed_steps, 0, "a step not run is not a failure");
+}
+
+#[tokio::test]
+async fn a_failed_setup_step_skips_the_rest_of_setup_and_the_steps_and_the_report_lists_them() {
+    // The first setup step asks for an instance in a region the service does not have.
+    let text = builtin::SEED.replacen(
+        "RegionId = \"cn-hangzhou\"",
+        "RegionId = \"xx-nowhere-1\"",
+        1,
+    );
+    let playbook = Playbook::parse("seed", &text).unwrap();
+    assert!(!playbook.setup.is_empty());
+    let target = InProcess::start().await.unwrap();
+    let report = runner::run(&playbook, &target, &mut runner::Quiet)
+        .await
+        .unwrap();
+    assert!(!report.passed);
+    assert_eq!(report.failed_steps, 1, "{}", failures(&report));
+    assert_eq!(
+        report.not_run,
+        playbook.setup.len() - 1 + playbook.step.len()
+    );
+    let total = playbook.setup.len() + playbook.step.len() + playbook.cleanup.len();
+    assert_eq!(report.steps.len(), total);
+    assert!(
+        report
+            .steps
+            .iter()
+            .filter(|s| s.skipped)
+            .all(|s| s.detail.as_deref() == Some("a setup step failed"))
+    );
+    // JUnit: one testcase per step, those not run marked skipped, counts that agree.
+    let junit = crossram_scenario::report::to_junit(&report);
+    assert_eq!(junit.matches("<testcase ").count(), total);
+    assert_eq!(junit.matches("<skipped ").count(), report.not_run);
+    assert!(
+        junit.contains(&format!(
+            "tests=\"{total}\" failures=\"1\" skipped=\"{}\"",
+            report.not_run
+        )),
+        "{junit}"
+    );
 }
 
 #[tokio::test]
@@ -168,7 +242,7 @@ fn the_format_example_in_the_scenarios_readme_parses() {
     let start = readme.find("```toml\n").unwrap() + "```toml\n".len();
     let len = readme[start..].find("```").unwrap();
     let playbook = Playbook::parse("README.md", &readme[start..start + len]).unwrap();
-    assert_eq!(playbook.step.len(), 3);
+    assert_eq!(playbook.step.len(), 6);
     assert_eq!(
         playbook.required_capabilities().len(),
         2,
