@@ -36,15 +36,42 @@ pub(crate) struct RunArgs {
     /// Where to run: `in-process`, `spawn`, or a URL (`live` for the public cloud).
     #[arg(long, value_name = "TARGET", default_value = "in-process")]
     target: String,
-    /// `json` (one JSON object on stdout) or `junit:FILE` (JUnit XML written to FILE).
+    /// `json` (one JSON object on stdout instead of the table) or `junit:FILE` (JUnit XML
+    /// written to FILE, besides the table or the JSON); give both to get both.
     #[arg(long, value_name = "REPORT")]
-    report: Option<String>,
+    report: Vec<String>,
 }
 
-enum ReportKind {
-    Table,
-    Json,
-    Junit(PathBuf),
+/// What a run reports, from `--report`.
+#[derive(Default)]
+struct Reports {
+    /// The JSON object on stdout instead of the table.
+    json: bool,
+    /// A JUnit XML file.
+    junit: Option<PathBuf>,
+}
+
+impl Reports {
+    fn parse(given: &[String]) -> Result<Self, String> {
+        let mut reports = Self::default();
+        for r in given {
+            match (r.as_str(), r.strip_prefix("junit:")) {
+                ("json", _) if !reports.json => reports.json = true,
+                (_, Some(file)) if !file.is_empty() && reports.junit.is_none() => {
+                    reports.junit = Some(PathBuf::from(file));
+                }
+                ("json", _) | (_, Some(_)) if r != "junit:" => {
+                    return Err(format!("--report {r} is given twice"));
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown report `{r}` (expected `json` or `junit:FILE`)"
+                    ));
+                }
+            }
+        }
+        Ok(reports)
+    }
 }
 
 /// Unusable input: the message on stderr, exit status 2.
@@ -81,18 +108,30 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
 }
 
 async fn run_async(args: RunArgs) -> ExitCode {
-    let kind = match args.report.as_deref() {
-        None => ReportKind::Table,
-        Some("json") => ReportKind::Json,
-        Some(other) => match other.strip_prefix("junit:") {
-            Some(file) if !file.is_empty() => ReportKind::Junit(PathBuf::from(file)),
-            _ => {
-                return unusable(format!(
-                    "unknown report `{other}` (expected `json` or `junit:FILE`)"
-                ));
-            }
-        },
+    let reports = match Reports::parse(&args.report) {
+        Ok(r) => r,
+        Err(e) => return unusable(e),
     };
+    match play(&args, &reports).await {
+        Ok(code) => code,
+        Err(message) => {
+            // A CI system that reads the JUnit file sees the run's refusal there too.
+            if let Some(file) = &reports.junit {
+                let name = args
+                    .playbook
+                    .as_deref()
+                    .map_or_else(|| "seed".to_owned(), |p| p.display().to_string());
+                if let Err(e) = std::fs::write(file, report::junit_error(&name, &message)) {
+                    eprintln!("crossram run: cannot write {}: {e}", file.display());
+                }
+            }
+            unusable(message)
+        }
+    }
+}
+
+/// Reads, checks and runs the playbook; `Err` is unusable input (exit status 2), its message.
+async fn play(args: &RunArgs, reports: &Reports) -> Result<ExitCode, String> {
     let (source, text) = match &args.playbook {
         None => ("seed (built-in)".to_owned(), builtin::SEED.to_owned()),
         Some(path) => match std::fs::read_to_string(path) {
@@ -103,7 +142,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
                     (format!("{} (built-in)", path.display()), t.to_owned())
                 }
                 _ => {
-                    return unusable(format!(
+                    return Err(format!(
                         "cannot read {}: {e} (built-in playbooks: {})",
                         path.display(),
                         builtin::names()
@@ -112,29 +151,24 @@ async fn run_async(args: RunArgs) -> ExitCode {
             },
         },
     };
-    let playbook = match Playbook::parse(&source, &text) {
-        Ok(p) => p,
-        Err(e) => return unusable(e),
-    };
+    let playbook = Playbook::parse(&source, &text).map_err(|e| e.to_string())?;
     // The real cloud has neither a console API nor a clock to move: say so before contacting it.
     if matches!(args.target.as_str(), "live" | "aliyun")
         && let Some(capability) = playbook.required_capabilities().into_iter().next()
     {
-        return unusable(runner::RunError::MissingCapability {
+        return Err(runner::RunError::MissingCapability {
             playbook: playbook.name.clone(),
             capability,
             target: args.target.clone(),
-        });
+        }
+        .to_string());
     }
-    let mut target: Box<dyn Target> = match start_target(&args.target).await {
-        Ok(t) => t,
-        Err(e) => return unusable(e),
-    };
+    let mut target: Box<dyn Target> = start_target(&args.target).await?;
     let checked = runner::check_capabilities(&playbook, target.as_ref())
         .and_then(|()| runner::check_accounts(&playbook, target.as_ref()));
     if let Err(e) = checked {
         let _ = target.teardown().await;
-        return unusable(e);
+        return Err(e.to_string());
     }
     // SIGINT (Ctrl-C) or SIGTERM (a CI job cancelled or timed out) stops the scenario but not
     // the cleanup: a live account is left as it was found.
@@ -146,42 +180,33 @@ async fn run_async(args: RunArgs) -> ExitCode {
         on_signal.store(true, Ordering::SeqCst);
     });
     let stdout = std::io::stdout();
-    let result = match kind {
-        ReportKind::Json => {
-            runner::run_until(&playbook, target.as_ref(), &mut PlanToStderr, &stop).await
-        }
-        _ => {
-            let mut table = TableObserver::for_playbook(stdout.lock(), &playbook);
-            table.header(&playbook.name, &target.describe(), &target.run_prefix());
-            runner::run_until(&playbook, target.as_ref(), &mut table, &stop).await
-        }
+    let result = if reports.json {
+        runner::run_until(&playbook, target.as_ref(), &mut PlanToStderr, &stop).await
+    } else {
+        let mut table = TableObserver::for_playbook(stdout.lock(), &playbook);
+        table.header(&playbook.name, &target.describe(), &target.run_prefix());
+        runner::run_until(&playbook, target.as_ref(), &mut table, &stop).await
     };
     signals.abort();
     if let Err(e) = target.teardown().await {
         eprintln!("crossram run: {e}");
     }
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => return unusable(e),
-    };
-    match kind {
-        ReportKind::Json => {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", report::to_json(&report));
-        }
-        ReportKind::Table => TableObserver::new(stdout.lock()).summary(&report),
-        ReportKind::Junit(file) => {
-            TableObserver::new(stdout.lock()).summary(&report);
-            if let Err(e) = std::fs::write(&file, report::to_junit(&report)) {
-                return unusable(format!("cannot write {}: {e}", file.display()));
-            }
-        }
+    let report = result.map_err(|e| e.to_string())?;
+    if reports.json {
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{}", report::to_json(&report));
+    } else {
+        TableObserver::new(stdout.lock()).summary(&report);
     }
-    if report.passed {
+    if let Some(file) = &reports.junit {
+        std::fs::write(file, report::to_junit(&report))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
+    Ok(if report.passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
+    })
 }
 
 async fn start_target(name: &str) -> Result<Box<dyn Target>, String> {

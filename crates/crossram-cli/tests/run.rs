@@ -267,6 +267,41 @@ fn the_table_and_junit_report() {
     assert!(!xml.contains("<failure"));
 }
 
+#[test]
+fn json_and_junit_from_one_run_and_junit_for_a_run_that_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("both.xml");
+    let junit = format!("junit:{}", file.display());
+    let report = json_run(&["--report", &junit], 0);
+    assert_eq!(report["passed"], true);
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let steps = report["steps"].as_array().unwrap().len();
+    assert_eq!(xml.matches("<testcase ").count(), steps, "{xml}");
+
+    // A playbook that cannot run still leaves a JUnit file saying why (exit 2).
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"bad\"\nexpekt = 1\n").unwrap();
+    let out_file = dir.path().join("bad.xml");
+    let out = crossram(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--report",
+        &format!("junit:{}", out_file.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let xml = std::fs::read_to_string(&out_file).unwrap();
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+    assert!(xml.contains("unknown field `expekt`"), "{xml}");
+
+    let twice = crossram(&["run", "--report", "json", "--report", "json"]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        text(&twice.stderr).contains("given twice"),
+        "{}",
+        text(&twice.stderr)
+    );
+}
+
 /// A `crossram serve` started by the test, stopped on drop.
 struct Server(std::process::Child);
 

@@ -237,6 +237,19 @@ pub fn to_junit(report: &RunReport) -> String {
     x
 }
 
+/// JUnit XML for a run that could not start (unusable input): one testcase, `playbook`, in
+/// error with `message`, so a CI system reading the file sees why.
+pub fn junit_error(playbook: &str, message: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"{name}\" \
+         tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n  <testcase \
+         classname=\"{name}\" name=\"playbook\" time=\"0.000\"><error message=\"the run could not \
+         start\">{message}</error></testcase>\n</testsuite></testsuites>\n",
+        name = xml_escape(playbook),
+        message = xml_escape(message)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
