@@ -9,6 +9,7 @@
 
 use crossram_scenario::inprocess::InProcess;
 use crossram_scenario::playbook::Phase;
+use crossram_scenario::runner::{RunReport, StepResult};
 use crossram_scenario::{Playbook, builtin, runner};
 
 fn failures(report: &crossram_scenario::RunReport) -> String {
@@ -87,11 +88,12 @@ async fn every_playbook_under_scenarios_passes_in_process() {
     assert!(count >= 1);
 }
 
-#[tokio::test]
-async fn a_wrong_expectation_fails_its_step_and_the_run() {
+/// The seed run in-process with Bob's refusal expected as `expect` instead, and its first step
+/// that did not pass.
+async fn seed_expecting(expect: &str) -> (RunReport, StepResult) {
     let text = builtin::SEED.replacen(
         "expect = { error = \"NoPermission\", decision = \"deny\" }",
-        "expect = { decision = \"allow\" }",
+        expect,
         1,
     );
     let playbook = Playbook::parse("wrong", &text).unwrap();
@@ -99,9 +101,15 @@ async fn a_wrong_expectation_fails_its_step_and_the_run() {
     let report = runner::run(&playbook, &target, &mut runner::Quiet)
         .await
         .unwrap();
+    let failed = report.steps.iter().find(|s| !s.passed).unwrap().clone();
+    (report, failed)
+}
+
+#[tokio::test]
+async fn a_wrong_expectation_fails_its_step_and_the_run() {
+    let (report, failed) = seed_expecting("expect = { decision = \"allow\" }").await;
     assert!(!report.passed);
     assert_eq!(report.failed_steps, 1, "{}", failures(&report));
-    let failed = report.steps.iter().find(|s| !s.passed).unwrap();
     assert_eq!(failed.outcome, "NoPermission");
     assert!(
         failed.detail.as_deref().unwrap().contains("expected allow"),
@@ -111,17 +119,8 @@ async fn a_wrong_expectation_fails_its_step_and_the_run() {
 
 #[tokio::test]
 async fn a_wrong_kind_of_denial_says_which_kind_came() {
-    let text = builtin::SEED.replacen(
-        "expect = { error = \"NoPermission\", decision = \"deny\" }",
-        "expect = { error = \"NoPermission\", decision = \"explicit-deny\" }",
-        1,
-    );
-    let playbook = Playbook::parse("wrong-kind", &text).unwrap();
-    let target = InProcess::start().await.unwrap();
-    let report = runner::run(&playbook, &target, &mut runner::Quiet)
-        .await
-        .unwrap();
-    let failed = report.steps.iter().find(|s| !s.passed).unwrap();
+    let (_, failed) =
+        seed_expecting("expect = { error = \"NoPermission\", decision = \"explicit-deny\" }").await;
     assert!(
         failed
             .detail
