@@ -63,7 +63,7 @@ pub(crate) struct ServeArgs {
     /// `roles_per_account = 100000`), and `assume_role_rate_limit`, `ecs_transition_ms`,
     /// `console_session_secs`, `audit_capacity`, `timestamp_window_secs` (how far a request's
     /// time may be off, and how long its nonce is remembered; 900), `ecs_regions` (the
-    /// RegionIds ECS answers for, replacing the service's public regions) at the top level.
+    /// RegionIds ECS answers for, replacing the service's regions) at the top level.
     #[arg(long)]
     config: Option<PathBuf>,
     /// For tests only (a crossram extension): let anyone who reaches the port move the

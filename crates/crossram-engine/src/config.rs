@@ -24,10 +24,11 @@ impl Default for LockoutPolicy {
     }
 }
 
-/// The region ids ECS answers for by default: the public regions of the service (its
-/// DescribeRegions list). Any other `RegionId` is `InvalidRegionId.NotFound`, as on the
-/// service; [`EngineConfig::ecs_regions`] replaces the list.
-pub const ECS_REGIONS: [&str; 31] = [
+/// The region ids ECS answers for by default: the service's regions as its endpoint page lists
+/// them, public and industry cloud (finance, government). Any other `RegionId` is
+/// `InvalidRegionId.NotFound`, as on the service; [`EngineConfig::ecs_regions`] replaces the
+/// list.
+pub const ECS_REGIONS: [&str; 36] = [
     "cn-qingdao",
     "cn-beijing",
     "cn-zhangjiakou",
@@ -43,6 +44,11 @@ pub const ECS_REGIONS: [&str; 31] = [
     "cn-guangzhou",
     "cn-chengdu",
     "cn-hongkong",
+    "cn-zhengzhou-jva",
+    "cn-shanghai-finance-1",
+    "cn-shenzhen-finance-1",
+    "cn-beijing-finance-1",
+    "cn-north-2-gov-1",
     "ap-northeast-1",
     "ap-northeast-2",
     "ap-southeast-1",
@@ -79,7 +85,7 @@ pub struct EngineConfig {
     /// argon2 memory cost in KiB for console passwords.
     pub password_hash_memory_kib: u32,
     /// The region ids ECS answers for; any other is `InvalidRegionId.NotFound`. By default
-    /// the service's public regions ([`ECS_REGIONS`]).
+    /// the service's regions ([`ECS_REGIONS`]).
     pub ecs_regions: Vec<String>,
 }
 
