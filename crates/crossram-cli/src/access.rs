@@ -607,16 +607,15 @@ fn refused_by(grants: &[Grant], t: &Trusted) -> Option<usize> {
 /// conditions as one alternative, and one statement without conditions makes it unconditional.
 struct Reachable<'r> {
     role: &'r str,
-    /// When the account was read: an alternative the time alone fails is marked.
-    now: &'r str,
     /// The alternatives (any one suffices); empty when some statement has no condition.
     when: Vec<&'r [ConditionKey]>,
     unconditional: bool,
 }
 
 impl Reachable<'_> {
-    /// `ecs-vendor`, or `ecs-vendor (when StringEquals sts:ExternalId; or when ...)`.
-    fn describe(&self) -> String {
+    /// `ecs-vendor`, or `ecs-vendor (when StringEquals sts:ExternalId; or when ...)`; an
+    /// alternative the time alone fails at `now` is marked `(not met now)`.
+    fn describe(&self, now: &str) -> String {
         if self.unconditional {
             return self.role.to_owned();
         }
@@ -624,7 +623,7 @@ impl Reachable<'_> {
             .when
             .iter()
             .map(|keys| {
-                let stale = if unmet_now(keys, self.now).is_some() {
+                let stale = if unmet_now(keys, now).is_some() {
                     " (not met now)"
                 } else {
                     ""
@@ -635,13 +634,13 @@ impl Reachable<'_> {
         format!("{} ({})", self.role, alternatives.join("; or "))
     }
 
-    fn to_json(&self) -> Value {
+    fn to_json(&self, now: &str) -> Value {
         let when: Vec<Value> = if self.unconditional {
             Vec::new()
         } else {
             self.when
                 .iter()
-                .map(|keys| conditions_json(keys, self.now))
+                .map(|keys| conditions_json(keys, now))
                 .collect()
         };
         json!({"name": self.role, "when": when})
@@ -660,13 +659,12 @@ fn conditions_json(keys: &[ConditionKey], now: &str) -> Value {
 }
 
 /// Adds what `grant` lets of `role` to `list`.
-fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &'r Grant, now: &'r str) {
+fn add<'r>(list: &mut Vec<Reachable<'r>>, role: &'r str, grant: &'r Grant) {
     let at = match list.iter().position(|r| r.role == role) {
         Some(at) => at,
         None => {
             list.push(Reachable {
                 role,
-                now,
                 when: Vec::new(),
                 unconditional: false,
             });
@@ -698,9 +696,9 @@ fn exposure(report: &Report) -> (BTreeMap<&str, Vec<Reachable<'_>>>, Vec<Reachab
                 }
                 match t.account() {
                     Some(a) if a != report.account => {
-                        add(others.entry(a).or_default(), &role.name, grant, &report.now);
+                        add(others.entry(a).or_default(), &role.name, grant);
                     }
-                    _ if *t == Trusted::AnyRam => add(&mut open, &role.name, grant, &report.now),
+                    _ if *t == Trusted::AnyRam => add(&mut open, &role.name, grant),
                     _ => {}
                 }
             }
@@ -812,7 +810,7 @@ fn to_text(report: &Report) -> String {
         );
     }
     let describe = |roles: &[Reachable<'_>]| -> Vec<String> {
-        roles.iter().map(Reachable::describe).collect()
+        roles.iter().map(|r| r.describe(&report.now)).collect()
     };
     for (account, roles) in &others {
         let _ = writeln!(
@@ -889,9 +887,9 @@ fn to_json(report: &Report) -> Value {
         "alias": report.alias,
         "roles": roles,
         "other_accounts": others.iter().map(|(account, roles)| {
-            json!({"account": account, "roles": roles.iter().map(Reachable::to_json).collect::<Vec<_>>()})
+            json!({"account": account, "roles": roles.iter().map(|r| r.to_json(&report.now)).collect::<Vec<_>>()})
         }).collect::<Vec<_>>(),
-        "open_to_any_account": open.iter().map(Reachable::to_json).collect::<Vec<_>>(),
+        "open_to_any_account": open.iter().map(|r| r.to_json(&report.now)).collect::<Vec<_>>(),
         "users": report.users.iter().map(|u| json!({
             "name": u.name,
             "assume": u.ways.iter().map(|w| way_json(w, &u.ways, &report.now)).collect::<Vec<_>>(),
@@ -930,16 +928,16 @@ mod tests {
             grant(2, &[]),
         );
         let mut list = Vec::new();
-        add(&mut list, "r", &a, NOW);
-        add(&mut list, "r", &b, NOW);
-        add(&mut list, "r", &a, NOW);
+        add(&mut list, "r", &a);
+        add(&mut list, "r", &b);
+        add(&mut list, "r", &a);
         assert_eq!(
-            list.iter().map(Reachable::describe).collect::<Vec<_>>(),
+            list.iter().map(|r| r.describe(NOW)).collect::<Vec<_>>(),
             ["r (when StringEquals sts:ExternalId; or when StringEquals acs:SourceVpc)"]
         );
-        add(&mut list, "r", &none, NOW);
-        assert_eq!(list[0].describe(), "r");
-        assert_eq!(list[0].to_json(), json!({"name": "r", "when": []}));
+        add(&mut list, "r", &none);
+        assert_eq!(list[0].describe(NOW), "r");
+        assert_eq!(list[0].to_json(NOW), json!({"name": "r", "when": []}));
     }
 
     #[test]

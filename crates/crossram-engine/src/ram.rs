@@ -807,7 +807,7 @@ impl Ram<'_> {
         self.read(|s| match ty {
             PolicyType::System => {
                 let p = crossram_core::system_policies::system_policy(name)
-                    .ok_or_else(policy_missing)?;
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 if p.version != id {
                     return Err(ApiError::not_exist(
                         "Policy.Version",
@@ -819,7 +819,10 @@ impl Ram<'_> {
                     "PolicyDocument": p.document_text, "CreateDate": p.create_date }})))
             }
             PolicyType::Custom => {
-                let p = s.policies.get(name).ok_or_else(policy_missing)?;
+                let p = s
+                    .policies
+                    .get(name)
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 let v = p.versions.iter().find(|v| v.id == id).ok_or_else(|| {
                     ApiError::not_exist("Policy.Version", "The policy version does not exist.")
                 })?;
@@ -835,14 +838,17 @@ impl Ram<'_> {
         let items = self.read(|s| match ty {
             PolicyType::System => {
                 let p = crossram_core::system_policies::system_policy(name)
-                    .ok_or_else(policy_missing)?;
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 Ok(vec![
                     json!({"VersionId": p.version, "IsDefaultVersion": true,
                     "PolicyDocument": p.document_text, "CreateDate": p.create_date}),
                 ])
             }
             PolicyType::Custom => {
-                let p = s.policies.get(name).ok_or_else(policy_missing)?;
+                let p = s
+                    .policies
+                    .get(name)
+                    .ok_or_else(|| policy_missing_as(s, ty, name))?;
                 Ok(p.versions
                     .iter()
                     .map(|v| Self::version_json(p, v))

@@ -1519,6 +1519,16 @@ async fn a_policy_asked_for_as_the_wrong_type_is_named() {
     );
     assert_eq!(code, "EntityNotExist.Policy");
     assert!(text.ends_with("exists with PolicyType=System.)"), "{text}");
+    // The actions on a policy's versions say so too.
+    for action in ["ListPolicyVersions", "GetPolicyVersion"] {
+        let mut params = get("AliyunECSFullAccess", "Custom").to_vec();
+        params.push(("VersionId", "v1"));
+        let (_, text) = message(call(&w, &root, Product::Ram, action, &params).await);
+        assert!(
+            text.ends_with("exists with PolicyType=System.)"),
+            "{action}: {text}"
+        );
+    }
     ok(
         &w,
         &root,
