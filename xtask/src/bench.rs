@@ -16,6 +16,10 @@
 //! by `taskset` (util-linux), all to one CPU and then to two, because with one connection the
 //! placement the scheduler picks moves a round trip by up to 2x (see [`placement`]).
 //!
+//! The scale curve serves the worlds of one store side by side and interleaves their runs
+//! round by round, so that each ratio of the largest world to the smallest compares runs of the
+//! same seconds (see [`scale`]).
+//!
 //! Results: a table on stdout, `bench/results.json` and `bench/scale.svg`.
 
 use std::fmt::Write as _;
@@ -43,8 +47,9 @@ const SIZES: &[usize] = &[1_000, 100_000];
 /// median is kept): one-connection shares swing by up to 2x from round to round, so more rounds
 /// than the scale curve's.
 const COMPARE_REPEATS: usize = 9;
-/// Runs per cell of the scale curve (the median is kept).
-const SCALE_REPEATS: usize = 5;
+/// Rounds per cell of the scale curve: a run of each world per round (the median is kept, and
+/// the median of the rounds' ratios).
+const SCALE_REPEATS: usize = 9;
 /// No load may run longer than this.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -169,8 +174,10 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         let _ = writeln!(json, "  \"placement\": {placement},");
     }
     if !opts.skip_scale {
-        let (scale_json, points) = scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
+        let (scale_json, ratios_json, points) =
+            scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
         let _ = writeln!(json, "  \"scale\": {scale_json},");
+        let _ = writeln!(json, "  \"scale_ratios\": {ratios_json},");
         let svg = scale_svg(&points, &machine);
         write_file(&root.join("bench").join("scale.svg"), &svg)?;
     }
@@ -1158,136 +1165,212 @@ fn world_file(path: &Path, accounts: usize) -> Res<()> {
     write_file(path, &text)
 }
 
-/// The scale curve: worlds of each size on the memory and the file store.
+/// One populated world of the scale curve, its server still running.
+struct Populated {
+    size: usize,
+    accounts: usize,
+    serve: Serve,
+    world: String,
+    store_arg: String,
+    rss_before: u64,
+    rss_after: u64,
+    fill_s: f64,
+}
+
+/// Starts `crossram serve` on a new world of `size` entities on `store` and fills it through the
+/// API.
+fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Populated> {
+    // Spread over many accounts (A and B are the first two), a few hundred entities each, so
+    // per-account locks let the file store commit in groups.
+    let accounts = (size / 500).max(10);
+    let world_path = work.join(format!("world-{size}.toml"));
+    world_file(&world_path, accounts)?;
+    let dir = work.join(format!("store-{size}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store_arg = if store == "memory" {
+        "memory".to_owned()
+    } else {
+        format!("file:{}", dir.display())
+    };
+    let world = world_path.to_string_lossy().into_owned();
+    let serve = start_serve(
+        crossram,
+        work,
+        &["--world", &world, "--store", &store_arg],
+        &format!("serve-{store}-{size}.log"),
+    )?;
+    let rss_before = rss_bytes(serve.child.id());
+    let started = Instant::now();
+    let per_kind = (size / 3).to_string();
+    for kind in ["create-user", "create-role", "create-policy"] {
+        let args = [
+            "--endpoint",
+            &serve.endpoint,
+            "--world",
+            &world,
+            "--action",
+            kind,
+            "--spread",
+            "--connections",
+            "64",
+            "--requests",
+            &per_kind,
+            "--prefix",
+            "pop",
+        ];
+        if let Err(e) = load(crossram, &args, false) {
+            terminate(serve.child);
+            return Err(e);
+        }
+    }
+    let fill_s = started.elapsed().as_secs_f64();
+    let rss_after = rss_bytes(serve.child.id());
+    Ok(Populated {
+        size,
+        accounts,
+        serve,
+        world,
+        store_arg,
+        rss_before,
+        rss_after,
+        fill_s,
+    })
+}
+
+/// One cell of the scale curve, every world's runs interleaved round by round (the worlds'
+/// order alternating), and the per-round ratios of the largest world to the smallest.
+fn scale_cell(
+    crossram: &Path,
+    worlds: &[Populated],
+    op: &str,
+    connections: &str,
+    requests: &str,
+) -> Res<(Vec<Load>, Vec<f64>)> {
+    let mut runs: Vec<Vec<Load>> = vec![Vec::with_capacity(SCALE_REPEATS); worlds.len()];
+    for round in 0..SCALE_REPEATS {
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..worlds.len()).collect()
+        } else {
+            (0..worlds.len()).rev().collect()
+        };
+        for i in order {
+            let (Some(w), Some(out)) = (worlds.get(i), runs.get_mut(i)) else {
+                continue;
+            };
+            let args = [
+                "--endpoint",
+                &w.serve.endpoint,
+                "--world",
+                &w.world,
+                "--action",
+                op,
+                "--connections",
+                connections,
+                "--requests",
+                requests,
+            ];
+            out.push(load(crossram, &args, false)?);
+        }
+    }
+    let ratios = match (runs.first(), runs.last()) {
+        (Some(small), Some(large)) => paired_shares(large, small),
+        _ => Vec::new(),
+    };
+    let medians = runs
+        .iter()
+        .map(|r| median_run(r).ok_or_else(|| format!("{op}: no scale run")))
+        .collect::<Res<Vec<Load>>>()?;
+    Ok((medians, ratios))
+}
+
+/// The scale curve: worlds of each size on the memory and the file store. The worlds of one
+/// store are served side by side and their runs interleaved, so that the ratio of the largest
+/// to the smallest compares runs of the same minutes (the machine's speed drifts by 20-30%
+/// over the minutes a store's worlds take one after the other).
 fn scale(
     crossram: &Path,
     work: &Path,
     sizes: &[usize],
     requests: usize,
-) -> Res<(String, Vec<Point>)> {
+) -> Res<(String, String, Vec<Point>)> {
     let mut points = Vec::new();
-    let mut json = String::from("[\n");
-    let mut first = true;
+    let mut worlds_json = Vec::new();
+    let mut ratios_json = Vec::new();
     let n = requests.to_string();
     for store in ["memory", "file"] {
+        let mut worlds: Vec<Populated> = Vec::new();
         for &size in sizes {
-            // Spread over many accounts (A and B are the first two), a few hundred entities
-            // each, so per-account locks let the file store commit in groups.
-            let accounts = (size / 500).max(10);
-            let world = work.join(format!("world-{size}.toml"));
-            world_file(&world, accounts)?;
-            let dir = work.join(format!("store-{size}"));
-            let _ = std::fs::remove_dir_all(&dir);
-            let store_arg = if store == "memory" {
-                "memory".to_owned()
-            } else {
-                format!("file:{}", dir.display())
-            };
-            let world_s = world.to_string_lossy().into_owned();
-            let log = format!("serve-{store}-{size}.log");
-            let serve = start_serve(
-                crossram,
-                work,
-                &["--world", &world_s, "--store", &store_arg],
-                &log,
-            )?;
-            let pid = serve.child.id();
-            let rss_before = rss_bytes(pid);
-            let started = Instant::now();
-            let per_kind = (size / 3).to_string();
-            let mut fill = Ok(());
-            for kind in ["create-user", "create-role", "create-policy"] {
-                let r = load(
-                    crossram,
-                    &[
-                        "--endpoint",
-                        &serve.endpoint,
-                        "--world",
-                        &world_s,
-                        "--action",
-                        kind,
-                        "--spread",
-                        "--connections",
-                        "64",
-                        "--requests",
-                        &per_kind,
-                        "--prefix",
-                        "pop",
-                    ],
-                    false,
-                );
-                if let Err(e) = r {
-                    fill = Err(e);
-                    break;
+            match populate(crossram, work, store, size) {
+                Ok(w) => worlds.push(w),
+                Err(e) => {
+                    worlds.into_iter().for_each(|w| terminate(w.serve.child));
+                    return Err(e);
                 }
             }
-            if let Err(e) = fill {
-                terminate(serve.child);
-                return Err(e);
-            }
-            let fill_s = started.elapsed().as_secs_f64();
-            let rss_after = rss_bytes(pid);
-            let per_entity = rss_after.saturating_sub(rss_before) as f64 / size as f64;
-            let mut ops_json = Vec::new();
-            for op in SCALE_OPS {
-                for c in ["1", "64"] {
-                    // The median of SCALE_REPEATS runs.
-                    let mut runs = Vec::with_capacity(SCALE_REPEATS);
-                    for _ in 0..SCALE_REPEATS {
-                        match load(
-                            crossram,
-                            &[
-                                "--endpoint",
-                                &serve.endpoint,
-                                "--world",
-                                &world_s,
-                                "--action",
-                                op,
-                                "--connections",
-                                c,
-                                "--requests",
-                                &n,
-                            ],
-                            false,
-                        ) {
-                            Ok(l) => runs.push(l),
-                            Err(e) => {
-                                terminate(serve.child);
-                                return Err(e);
-                            }
-                        }
+        }
+        let mut calls: Vec<Vec<String>> = vec![Vec::new(); worlds.len()];
+        for op in SCALE_OPS {
+            for c in ["1", "64"] {
+                let (medians, ratios) = match scale_cell(crossram, &worlds, op, c, &n) {
+                    Ok(cell) => cell,
+                    Err(e) => {
+                        worlds.into_iter().for_each(|w| terminate(w.serve.child));
+                        return Err(e);
                     }
-                    runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-                    let Some(l) = runs.get(runs.len() / 2).cloned() else {
-                        terminate(serve.child);
-                        return Err("no scale run".into());
-                    };
+                };
+                for ((w, l), out) in worlds.iter().zip(medians).zip(calls.iter_mut()) {
                     eprintln!(
-                        "  {store:<6} {size:>7} {op:<20} x{c:<3} {:>9.0}/s p50 {:>6} µs p99 {:>6} µs",
-                        l.per_second, l.p50_us, l.p99_us
+                        "  {store:<6} {:>7} {op:<20} x{c:<3} {:>9.0}/s p50 {:>6} µs p99 {:>6} µs",
+                        w.size, l.per_second, l.p50_us, l.p99_us
                     );
-                    ops_json.push(format!(
+                    out.push(format!(
                         "{{\"operation\": \"{op}\", \"connections\": {c}, \"result\": {}}}",
                         l.raw
                     ));
                     if c == "64" {
                         points.push(Point {
-                            store: if store == "memory" { "memory" } else { "file" },
-                            size,
+                            store,
+                            size: w.size,
                             op,
                             load: l,
                         });
                     }
                 }
+                let ratio = median(&ratios);
+                if let (Some(lo), Some(hi)) = (worlds.first(), worlds.last()) {
+                    println!(
+                        "scale {store:<6} {op:<20} x{c:<3} {} vs {} entities: {:.0}% (rounds {})",
+                        hi.size,
+                        lo.size,
+                        ratio * 100.0,
+                        ratios
+                            .iter()
+                            .map(|r| format!("{:.0}", r * 100.0))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                    ratios_json.push(format!(
+                        "    {{\"store\": \"{store}\", \"operation\": \"{op}\", \"connections\": {c}, \"entities\": {}, \"against\": {}, \"ratio\": {ratio:.3}, \"ratio_rounds\": [{}]}}",
+                        hi.size,
+                        lo.size,
+                        ratios
+                            .iter()
+                            .map(|r| format!("{r:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
             }
-            terminate(serve.child);
+        }
+        for (w, calls) in worlds.into_iter().zip(calls) {
+            terminate(w.serve.child);
             // Start-up time of the populated file store (time until `listening on`).
             let startup = if store == "file" {
                 let again = start_serve(
                     crossram,
                     work,
-                    &["--world", &world_s, "--store", &store_arg],
-                    &format!("serve-restart-{size}.log"),
+                    &["--world", &w.world, "--store", &w.store_arg],
+                    &format!("serve-restart-{}.log", w.size),
                 )?;
                 let t = again.started_in;
                 terminate(again.child);
@@ -1295,44 +1378,31 @@ fn scale(
             } else {
                 "null".to_owned()
             };
+            let per_entity = w.rss_after.saturating_sub(w.rss_before) as f64 / w.size as f64;
             println!(
-                "scale {store:<6} {size:>7} entities ({accounts} accounts): filled in {fill_s:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
-                rss_before as f64 / 1e6,
-                rss_after as f64 / 1e6
+                "scale {store:<6} {:>7} entities ({} accounts): filled in {:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
+                w.size,
+                w.accounts,
+                w.fill_s,
+                w.rss_before as f64 / 1e6,
+                w.rss_after as f64 / 1e6
             );
-            if !first {
-                json.push_str(",\n");
-            }
-            first = false;
-            let _ = write!(
-                json,
-                "    {{\"store\": \"{store}\", \"entities\": {size}, \"accounts\": {accounts}, \"fill_seconds\": {fill_s:.2}, \"rss_before_bytes\": {rss_before}, \"rss_after_bytes\": {rss_after}, \"rss_bytes_per_entity\": {per_entity:.0}, \"startup_seconds\": {startup}, \"requests\": {requests}, \"calls\": [{}]}}",
-                ops_json.join(", ")
-            );
+            worlds_json.push(format!(
+                "    {{\"store\": \"{store}\", \"entities\": {}, \"accounts\": {}, \"fill_seconds\": {:.2}, \"rss_before_bytes\": {}, \"rss_after_bytes\": {}, \"rss_bytes_per_entity\": {per_entity:.0}, \"startup_seconds\": {startup}, \"requests\": {requests}, \"calls\": [{}]}}",
+                w.size,
+                w.accounts,
+                w.fill_s,
+                w.rss_before,
+                w.rss_after,
+                calls.join(", ")
+            ));
         }
     }
-    json.push_str("\n  ]");
-    // Throughput at the largest size against the smallest.
-    if let (Some(lo), Some(hi)) = (sizes.first(), sizes.last()) {
-        for store in ["memory", "file"] {
-            for op in SCALE_OPS {
-                let at = |s: usize| {
-                    points
-                        .iter()
-                        .find(|p| p.store == store && p.op == *op && p.size == s)
-                        .map_or(0.0, |p| p.load.per_second)
-                };
-                let (a, b) = (at(*lo), at(*hi));
-                if a > 0.0 {
-                    println!(
-                        "scale {store:<6} {op:<20} x64: {b:.0}/s at {hi} vs {a:.0}/s at {lo}: {:.0}%",
-                        b / a * 100.0
-                    );
-                }
-            }
-        }
-    }
-    Ok((json, points))
+    Ok((
+        format!("[\n{}\n  ]", worlds_json.join(",\n")),
+        format!("[\n{}\n  ]", ratios_json.join(",\n")),
+        points,
+    ))
 }
 
 /// The plot: throughput and p99 (64 connections) against world size, one line per call and
