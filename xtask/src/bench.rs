@@ -1171,10 +1171,11 @@ struct Populated {
     accounts: usize,
     serve: Serve,
     world: String,
-    store_arg: String,
     rss_before: u64,
     rss_after: u64,
     fill_s: f64,
+    /// The file store's start-up time with the filled world (until `listening on`).
+    startup_s: Option<f64>,
 }
 
 /// Starts `crossram serve` on a new world of `size` entities on `store` and fills it through the
@@ -1225,15 +1226,30 @@ fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Popul
     }
     let fill_s = started.elapsed().as_secs_f64();
     let rss_after = rss_bytes(serve.child.id());
+    // The file store is started again on what the fill wrote, and that start timed, before any
+    // call adds instances to it; the calls are then measured on the reloaded store.
+    let (serve, startup_s) = if store == "file" {
+        terminate(serve.child);
+        let again = start_serve(
+            crossram,
+            work,
+            &["--world", &world, "--store", &store_arg],
+            &format!("serve-{store}-{size}-restarted.log"),
+        )?;
+        let t = again.started_in.as_secs_f64();
+        (again, Some(t))
+    } else {
+        (serve, None)
+    };
     Ok(Populated {
         size,
         accounts,
         serve,
         world,
-        store_arg,
         rss_before,
         rss_after,
         fill_s,
+        startup_s,
     })
 }
 
@@ -1364,20 +1380,9 @@ fn scale(
         }
         for (w, calls) in worlds.into_iter().zip(calls) {
             terminate(w.serve.child);
-            // Start-up time of the populated file store (time until `listening on`).
-            let startup = if store == "file" {
-                let again = start_serve(
-                    crossram,
-                    work,
-                    &["--world", &w.world, "--store", &w.store_arg],
-                    &format!("serve-restart-{}.log", w.size),
-                )?;
-                let t = again.started_in;
-                terminate(again.child);
-                format!("{:.3}", t.as_secs_f64())
-            } else {
-                "null".to_owned()
-            };
+            let startup = w
+                .startup_s
+                .map_or_else(|| "null".to_owned(), |t| format!("{t:.3}"));
             let per_entity = w.rss_after.saturating_sub(w.rss_before) as f64 / w.size as f64;
             println!(
                 "scale {store:<6} {:>7} entities ({} accounts): filled in {:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
