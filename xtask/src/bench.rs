@@ -44,8 +44,7 @@ const SCALE_OPS: &[&str] = &["assume-role", "describe-instances", "stop-instance
 /// World sizes of the scale curve: users + roles + policies, a third each.
 const SIZES: &[usize] = &[1_000, 100_000];
 /// Runs of crossram and the ceiling per cell of the comparison and of the placement study (the
-/// median is kept): one-connection shares swing by up to 2x from round to round, so more rounds
-/// than the scale curve's.
+/// median is kept): one-connection shares swing by up to 2x from round to round.
 const COMPARE_REPEATS: usize = 9;
 /// Rounds per cell of the scale curve: a run of each world per round (the median is kept, and
 /// the median of the rounds' ratios).
@@ -897,7 +896,7 @@ fn placement(
                     }
                 }
                 let [cr, ceil] = &runs;
-                let shares = paired_shares(cr, ceil);
+                let shares = paired_ratios(cr, ceil);
                 let (cr, ceil) = (
                     median_run(cr).unwrap_or_default(),
                     median_run(ceil).unwrap_or_default(),
@@ -940,7 +939,7 @@ type PairedRow = (Vec<Load>, (Vec<f64>, Vec<f64>));
 
 /// Round by round, `ours` calls per second over `theirs` (rounds where `theirs` measured
 /// nothing are left out).
-fn paired_shares(ours: &[Load], theirs: &[Load]) -> Vec<f64> {
+fn paired_ratios(ours: &[Load], theirs: &[Load]) -> Vec<f64> {
     ours.iter()
         .zip(theirs)
         .filter(|(_, t)| t.per_second > 0.0)
@@ -991,7 +990,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
             // ceiling run right after it, and the median of those kept: the machine's speed
             // drifts over a cell's seconds, and a pair of neighbouring runs shares its speed.
             let paired = |ceiling: usize| match (runs.first(), runs.get(ceiling)) {
-                (Some(ours), Some(theirs)) => paired_shares(ours, theirs),
+                (Some(ours), Some(theirs)) => paired_ratios(ours, theirs),
                 _ => Vec::new(),
             };
             let shares = (paired(1), paired(2));
@@ -1289,7 +1288,7 @@ fn scale_cell(
         }
     }
     let ratios = match (runs.first(), runs.last()) {
-        (Some(small), Some(large)) => paired_shares(large, small),
+        (Some(small), Some(large)) => paired_ratios(large, small),
         _ => Vec::new(),
     };
     let medians = runs
@@ -1564,7 +1563,7 @@ mod tests {
             load(0.0),
             load(200.0),
         ];
-        let shares = paired_shares(&ours, &theirs);
+        let shares = paired_ratios(&ours, &theirs);
         assert_eq!(shares, [0.5, 0.5, 0.5, 0.5]);
         assert_eq!(median(&shares), 0.5);
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
