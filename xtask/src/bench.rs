@@ -884,10 +884,14 @@ fn placement(
             pin(me, server_cpu)?;
             for op in OPS {
                 let mut runs: [Vec<Load>; 2] = [Vec::new(), Vec::new()];
+                let peers = [ours, ceiling];
                 for k in 0..COMPARE_REPEATS {
                     // Attach uses the roles create-role made with the same prefix.
                     let prefix = format!("pl{pi}r{k}");
-                    for (peer, out) in [ours, ceiling].into_iter().zip(runs.iter_mut()) {
+                    for i in round_order(2, k) {
+                        let (Some(peer), Some(out)) = (peers.get(i), runs.get_mut(i)) else {
+                            continue;
+                        };
                         let args = peer.load_args(op, 1, requests, &prefix);
                         let args: Vec<&str> = args.iter().map(String::as_str).collect();
                         let l = load_on(crossram, &args, false, Some(load_cpu))
@@ -947,6 +951,16 @@ fn paired_ratios(ours: &[Load], theirs: &[Load]) -> Vec<f64> {
         .collect()
 }
 
+/// The order in which round `round` runs `n` interleaved servers: as given in even rounds,
+/// reversed in odd ones, so that neither side of a pair always runs first.
+fn round_order(n: usize, round: usize) -> Vec<usize> {
+    if round.is_multiple_of(2) {
+        (0..n).collect()
+    } else {
+        (0..n).rev().collect()
+    }
+}
+
 /// The median of `values` (the upper one of an even count), 0 for none.
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
@@ -963,12 +977,13 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
         for op in OPS {
             // A run of crossram or the ceiling takes a fraction of a second and varies from run
             // to run (and with the machine's state over minutes) by more than the differences
-            // measured: their runs are interleaved, crossram then each ceiling,
-            // COMPARE_REPEATS times, and the median of each kept. moto takes seconds per run and
-            // is run once.
+            // measured: their runs are interleaved, crossram and each ceiling, the order
+            // reversed every other round, COMPARE_REPEATS times, and the median of each kept.
+            // moto takes seconds per run and is run once.
             let mut runs: Vec<Vec<Load>> = vec![Vec::new(); peers.len()];
             for k in 0..COMPARE_REPEATS {
-                for (i, p) in peers.iter().enumerate() {
+                for i in round_order(peers.len(), k) {
+                    let Some(p) = peers.get(i) else { continue };
                     let once = p.protocol == "aws";
                     if once && k > 0 {
                         continue;
@@ -987,7 +1002,7 @@ fn run_compare(crossram: &Path, peers: &[Peer<'_>], requests: usize) -> Res<Stri
                 }
             }
             // The share of the ceiling is taken round by round, each crossram run against the
-            // ceiling run right after it, and the median of those kept: the machine's speed
+            // ceiling run of the same round, and the median of those kept: the machine's speed
             // drifts over a cell's seconds, and a pair of neighbouring runs shares its speed.
             let paired = |ceiling: usize| match (runs.first(), runs.get(ceiling)) {
                 (Some(ours), Some(theirs)) => paired_ratios(ours, theirs),
@@ -1263,12 +1278,7 @@ fn scale_cell(
 ) -> Res<(Vec<Load>, Vec<f64>)> {
     let mut runs: Vec<Vec<Load>> = vec![Vec::with_capacity(SCALE_REPEATS); worlds.len()];
     for round in 0..SCALE_REPEATS {
-        let order: Vec<usize> = if round % 2 == 0 {
-            (0..worlds.len()).collect()
-        } else {
-            (0..worlds.len()).rev().collect()
-        };
-        for i in order {
+        for i in round_order(worlds.len(), round) {
             let (Some(w), Some(out)) = (worlds.get(i), runs.get_mut(i)) else {
                 continue;
             };
@@ -1541,6 +1551,14 @@ fn scale_svg(points: &[Point], machine: &Machine) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
+
+    #[test]
+    fn interleaved_servers_take_turns_going_first() {
+        assert_eq!(round_order(3, 0), [0, 1, 2]);
+        assert_eq!(round_order(3, 1), [2, 1, 0]);
+        assert_eq!(round_order(2, 8), [0, 1]);
+        assert!(round_order(0, 1).is_empty());
+    }
 
     #[test]
     fn shares_are_paired_round_by_round() {
