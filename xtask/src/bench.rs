@@ -1208,12 +1208,15 @@ fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Popul
         format!("file:{}", dir.display())
     };
     let world = world_path.to_string_lossy().into_owned();
-    let serve = start_serve(
-        crossram,
-        work,
-        &["--world", &world, "--store", &store_arg],
-        &format!("serve-{store}-{size}.log"),
-    )?;
+    let start = |log: String| {
+        start_serve(
+            crossram,
+            work,
+            &["--world", &world, "--store", &store_arg],
+            &log,
+        )
+    };
+    let serve = start(format!("serve-{store}-{size}.log"))?;
     let rss_before = rss_bytes(serve.child.id());
     let started = Instant::now();
     let per_kind = (size / 3).to_string();
@@ -1244,12 +1247,7 @@ fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Popul
     // call adds instances to it; the calls are then measured on the reloaded store.
     let (serve, startup_s) = if store == "file" {
         terminate(serve.child);
-        let again = start_serve(
-            crossram,
-            work,
-            &["--world", &world, "--store", &store_arg],
-            &format!("serve-{store}-{size}-restarted.log"),
-        )?;
+        let again = start(format!("serve-{store}-{size}-restarted.log"))?;
         let t = again.started_in.as_secs_f64();
         (again, Some(t))
     } else {

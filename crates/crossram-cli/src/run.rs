@@ -55,19 +55,21 @@ impl Reports {
     fn parse(given: &[String]) -> Result<Self, String> {
         let mut reports = Self::default();
         for r in given {
-            match (r.as_str(), r.strip_prefix("junit:")) {
-                ("json", _) if !reports.json => reports.json = true,
-                (_, Some(file)) if !file.is_empty() && reports.junit.is_none() => {
-                    reports.junit = Some(PathBuf::from(file));
+            let twice = || format!("--report {r} is given twice");
+            if r == "json" {
+                if reports.json {
+                    return Err(twice());
                 }
-                ("json", _) | (_, Some(_)) if r != "junit:" => {
-                    return Err(format!("--report {r} is given twice"));
+                reports.json = true;
+            } else if let Some(file) = r.strip_prefix("junit:").filter(|f| !f.is_empty()) {
+                if reports.junit.is_some() {
+                    return Err(twice());
                 }
-                _ => {
-                    return Err(format!(
-                        "unknown report `{r}` (expected `json` or `junit:FILE`)"
-                    ));
-                }
+                reports.junit = Some(PathBuf::from(file));
+            } else {
+                return Err(format!(
+                    "unknown report `{r}` (expected `json` or `junit:FILE`)"
+                ));
             }
         }
         Ok(reports)

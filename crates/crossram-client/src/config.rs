@@ -100,12 +100,14 @@ impl ClientConfig {
     ) -> Result<Self, Error> {
         let mut builder = config::Config::builder();
         if let Some(path) = file {
-            let source = || config::File::from(path).required(true);
-            let keys = config::Config::builder()
-                .add_source(source())
+            // The file is read once: its keys are checked, then it is a source of the settings.
+            let read =
+                |e: config::ConfigError| Error::Config(format!("cannot read client settings: {e}"));
+            let from_file = config::Config::builder()
+                .add_source(config::File::from(path).required(true))
                 .build()
-                .and_then(|only| config::Source::collect(&only))
-                .map_err(|e| Error::Config(format!("cannot read client settings: {e}")))?;
+                .map_err(read)?;
+            let keys = config::Source::collect(&from_file).map_err(read)?;
             let mut unknown: Vec<&String> = keys
                 .keys()
                 .filter(|k| !KEYS.contains(&k.as_str()))
@@ -118,7 +120,7 @@ impl ClientConfig {
                     KEYS.join(", ")
                 )));
             }
-            builder = builder.add_source(source());
+            builder = builder.add_source(from_file);
         }
         let environment = config::Environment::with_prefix(ENV_PREFIX)
             .try_parsing(false)

@@ -254,13 +254,11 @@ pub async fn run_until(
 
     let mut steps = Vec::new();
     let mut setup_failed = false;
-    let mut not_run = 0;
     for (phase, spanned) in playbook.steps() {
         let step = spanned.get_ref();
         let line = line_of_offset(playbook, spanned.span().start);
         let stopped = phase != Phase::Cleanup && stop.load(Ordering::SeqCst);
         if stopped || (setup_failed && phase != Phase::Cleanup) {
-            not_run += 1;
             let why = if stopped {
                 "the run was stopped"
             } else {
@@ -282,6 +280,7 @@ pub async fn run_until(
         steps.push(result);
     }
     let failed_steps = steps.iter().filter(|s| !s.passed && !s.skipped).count();
+    let not_run = steps.iter().filter(|s| s.skipped).count();
     Ok(RunReport {
         playbook: playbook.name.clone(),
         target: target.describe(),

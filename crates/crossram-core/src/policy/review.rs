@@ -312,20 +312,12 @@ mod tests {
 
     #[test]
     fn condition_values_are_shown_but_an_external_id_is_withheld() {
-        let doc = PolicyDocument::parse(
-            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"RAM": "acs:ram::12345678:root"},
-                "Condition": {"StringEquals": {"sts:externalid": "abc-123"},
-                              "Bool": {"acs:MFAPresent": true},
-                              "IpAddress": {"acs:SourceIp": ["10.0.0.0/8", "192.0.2.7"]}}}]}"#,
-            PolicyKind::Trust,
-        )
-        .unwrap();
-        let shown: Vec<String> = doc.grants("sts:AssumeRole")[0]
-            .conditions
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let conditions = trust_conditions(
+            r#"{"StringEquals": {"sts:externalid": "abc-123"},
+                "Bool": {"acs:MFAPresent": true},
+                "IpAddress": {"acs:SourceIp": ["10.0.0.0/8", "192.0.2.7"]}}"#,
+        );
+        let shown: Vec<String> = conditions.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [
@@ -334,11 +326,22 @@ mod tests {
                 "IpAddress acs:SourceIp [10.0.0.0/8, 192.0.2.7]"
             ]
         );
-        assert!(
-            doc.grants("sts:AssumeRole")[0].conditions[0]
-                .values
-                .is_none()
-        );
+        assert!(conditions[0].values.is_none());
+    }
+
+    /// The conditions of a trust policy's one statement, `conditions` its `Condition` block.
+    fn trust_conditions(conditions: &str) -> Vec<ConditionKey> {
+        PolicyDocument::parse(
+            &format!(
+                r#"{{"Version": "1", "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {{"RAM": "acs:ram::12345678:root"}}, "Condition": {conditions}}}]}}"#
+            ),
+            PolicyKind::Trust,
+        )
+        .unwrap()
+        .grants("sts:AssumeRole")
+        .swap_remove(0)
+        .conditions
     }
 
     /// The statements of an identity policy for `sts:AssumeRole`.
@@ -385,17 +388,12 @@ mod tests {
 
     #[test]
     fn a_time_condition_is_decided_by_the_time_alone() {
-        let doc = PolicyDocument::parse(
-            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"RAM": "acs:ram::12345678:root"},
-                "Condition": {"DateLessThan": {"acs:CurrentTime": "2020-01-01T00:00:00Z"},
-                              "DateGreaterThan": {"acs:CurrentTime": "2026-12-01T00:00:00+08:00"},
-                              "DateNotEquals": {"acs:CurrentTime": "2026-11-30T07:00:00Z"},
-                              "Bool": {"acs:MFAPresent": "true"}}}]}"#,
-            PolicyKind::Trust,
-        )
-        .unwrap();
-        let c = &doc.grants("sts:AssumeRole")[0].conditions;
+        let c = trust_conditions(
+            r#"{"DateLessThan": {"acs:CurrentTime": "2020-01-01T00:00:00Z"},
+                "DateGreaterThan": {"acs:CurrentTime": "2026-12-01T00:00:00+08:00"},
+                "DateNotEquals": {"acs:CurrentTime": "2026-11-30T07:00:00Z"},
+                "Bool": {"acs:MFAPresent": "true"}}"#,
+        );
         let at = |now: &str| -> Vec<Option<bool>> { c.iter().map(|k| k.holds_at(now)).collect() };
         assert_eq!(
             at("2026-11-30T07:00:00Z"),
