@@ -20,7 +20,9 @@
 //! round by round, so that each ratio of the largest world to the smallest compares runs of the
 //! same seconds (see [`scale`]).
 //!
-//! Results: a table on stdout, `bench/results.json` and `bench/scale.svg`.
+//! Results: a table on stdout, `bench/results.json`, `bench/scale.svg`, and the README's
+//! benchmark tables rendered from the results (see `report.rs`). A partial run (`--no-compare`,
+//! `--no-scale`) writes its results under the target folder and leaves those alone.
 
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -145,6 +147,8 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         }
     );
     println!("machine: {}", machine.line());
+    let _ = writeln!(json, "  \"date\": \"{}\",", today());
+    let _ = writeln!(json, "  \"commit\": {},", json_str(&commit(&root)));
     if let Some(secs) = opts.soak_secs {
         let soak_json = soak(&crossram, &work, secs)?;
         let _ = writeln!(json, "  \"soak\": {soak_json}");
@@ -178,7 +182,12 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         let _ = writeln!(json, "  \"scale\": {scale_json},");
         let _ = writeln!(json, "  \"scale_ratios\": {ratios_json},");
         let svg = scale_svg(&points, &machine);
-        write_file(&root.join("bench").join("scale.svg"), &svg)?;
+        let dir = if opts.skip_compare {
+            work.clone()
+        } else {
+            root.join("bench")
+        };
+        write_file(&dir.join("scale.svg"), &svg)?;
     }
     let _ = writeln!(
         json,
@@ -186,12 +195,78 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         opts.requests
     );
     json.push_str("}\n");
+    if opts.skip_compare || opts.skip_scale {
+        // A partial run stays out of the committed results, which the README's tables render.
+        let path = work.join("results.json");
+        write_file(&path, &json)?;
+        println!(
+            "wrote {} (a partial run: bench/ and README.md are left as they were)",
+            path.display()
+        );
+        return Ok(());
+    }
     write_file(&root.join("bench").join("results.json"), &json)?;
-    println!("wrote bench/results.json and bench/scale.svg");
+    crate::report::update_readme(&root)?;
+    println!(
+        "wrote bench/results.json and bench/scale.svg, and README.md's benchmark tables from them"
+    );
     Ok(())
 }
 
-fn workspace_root() -> PathBuf {
+/// Today's date (UTC), stamped on the results.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the bench stamps its results with the wall-clock date; nothing is emulated here"
+)]
+fn today() -> String {
+    utc_date(std::time::SystemTime::now())
+}
+
+/// `YYYY-MM-DD` (UTC) of a point in time.
+fn utc_date(at: std::time::SystemTime) -> String {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The commit measured, `-modified` when the working tree differs from it (outside `bench/`
+/// and README.md, which a run rewrites); `unknown` outside a git checkout.
+fn commit(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(head) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let modified = git(&["status", "--porcelain", "--", ".", ":!bench", ":!README.md"])
+        .is_some_and(|s| !s.is_empty());
+    if modified {
+        format!("{head}-modified")
+    } else {
+        head
+    }
+}
+
+pub(crate) fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
@@ -1549,6 +1624,15 @@ fn scale_svg(points: &[Point], machine: &Machine) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
+
+    #[test]
+    fn dates_are_civil_utc_days() {
+        let at = |secs| std::time::UNIX_EPOCH + Duration::from_secs(secs);
+        assert_eq!(utc_date(at(0)), "1970-01-01");
+        assert_eq!(utc_date(at(951_782_400)), "2000-02-29");
+        assert_eq!(utc_date(at(1_796_083_199)), "2026-11-30");
+        assert_eq!(utc_date(at(1_796_083_200)), "2026-12-01");
+    }
 
     #[test]
     fn interleaved_servers_take_turns_going_first() {

@@ -2,11 +2,15 @@
 //!
 //! - `cargo xtask ci`: everything CI checks, in order: format, lints, tests, docs.
 //! - `cargo xtask bench`: crossram against moto and a do-nothing server, and the scale curve
-//!   (see `bench.rs`); writes `bench/results.json` and `bench/scale.svg`.
+//!   (see `bench.rs`); writes `bench/results.json` and `bench/scale.svg`, and rewrites the
+//!   README's benchmark tables from them (see `report.rs`).
+//! - `cargo xtask bench-report [--check]`: rewrites the README's benchmark tables from the
+//!   committed `bench/results.json` alone (`--check`: fails if they differ instead).
 
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod report;
 mod tidy;
 
 fn main() -> ExitCode {
@@ -15,9 +19,14 @@ fn main() -> ExitCode {
     let res = match task {
         "ci" => ci(),
         "bench" => bench::bench(args.get(1..).unwrap_or_default()),
+        "bench-report" => match args.get(1).map(String::as_str) {
+            None => report::update_readme(&bench::workspace_root()),
+            Some("--check") => report::check_readme(&bench::workspace_root()),
+            Some(other) => Err(format!("unknown option {other}")),
+        },
         _ => {
             eprintln!(
-                "usage: cargo xtask ci\n       cargo xtask bench [--requests N] [--scale-requests N] [--sizes 1000,100000] [--no-compare] [--no-scale]"
+                "usage: cargo xtask ci\n       cargo xtask bench [--requests N] [--scale-requests N] [--sizes 1000,100000] [--no-compare] [--no-scale] [--soak SECS]\n       cargo xtask bench-report [--check]"
             );
             return ExitCode::from(2);
         }
