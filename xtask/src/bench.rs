@@ -20,9 +20,10 @@
 //! round by round, so that each ratio of the largest world to the smallest compares runs of the
 //! same seconds (see [`scale`]).
 //!
-//! Results: a table on stdout, `bench/results.json`, `bench/scale.svg`, and the README's
-//! benchmark tables rendered from the results (see `report.rs`). A partial run (`--no-compare`,
-//! `--no-scale`) writes its results under the target folder and leaves those alone.
+//! Results: a table on stdout, `bench/results.json`, and the plot `bench/scale.svg` and the
+//! README's benchmark tables rendered from those results (see `report.rs`). A partial run
+//! (`--no-compare`, `--no-scale`) writes its results under the target folder and leaves those
+//! alone.
 
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -177,17 +178,9 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
         let _ = writeln!(json, "  \"placement\": {placement},");
     }
     if !opts.skip_scale {
-        let (scale_json, ratios_json, points) =
-            scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
+        let (scale_json, ratios_json) = scale(&crossram, &work, &opts.sizes, opts.scale_requests)?;
         let _ = writeln!(json, "  \"scale\": {scale_json},");
         let _ = writeln!(json, "  \"scale_ratios\": {ratios_json},");
-        let svg = scale_svg(&points, &machine);
-        let dir = if opts.skip_compare {
-            work.clone()
-        } else {
-            root.join("bench")
-        };
-        write_file(&dir.join("scale.svg"), &svg)?;
     }
     let _ = writeln!(
         json,
@@ -1231,15 +1224,6 @@ print(k["AccessKeyId"], k["SecretAccessKey"])
     Ok(((child, port), world))
 }
 
-/// One measured point of the scale curve.
-#[derive(Debug, Clone)]
-struct Point {
-    store: &'static str,
-    size: usize,
-    op: &'static str,
-    load: Load,
-}
-
 /// A world file of `accounts` accounts with generated root keys (local to this run).
 fn world_file(path: &Path, accounts: usize) -> Res<()> {
     let salt = std::process::id();
@@ -1385,13 +1369,7 @@ fn scale_cell(
 /// store are served side by side and their runs interleaved, so that the ratio of the largest
 /// to the smallest compares runs of the same minutes (the machine's speed drifts by 20-30%
 /// over the minutes a store's worlds take one after the other).
-fn scale(
-    crossram: &Path,
-    work: &Path,
-    sizes: &[usize],
-    requests: usize,
-) -> Res<(String, String, Vec<Point>)> {
-    let mut points = Vec::new();
+fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<(String, String)> {
     let mut worlds_json = Vec::new();
     let mut ratios_json = Vec::new();
     let n = requests.to_string();
@@ -1425,14 +1403,6 @@ fn scale(
                         "{{\"operation\": \"{op}\", \"connections\": {c}, \"result\": {}}}",
                         l.raw
                     ));
-                    if c == "64" {
-                        points.push(Point {
-                            store,
-                            size: w.size,
-                            op,
-                            load: l,
-                        });
-                    }
                 }
                 let ratio = median(&ratios);
                 if let (Some(lo), Some(hi)) = (worlds.first(), worlds.last()) {
@@ -1488,136 +1458,7 @@ fn scale(
     Ok((
         format!("[\n{}\n  ]", worlds_json.join(",\n")),
         format!("[\n{}\n  ]", ratios_json.join(",\n")),
-        points,
     ))
-}
-
-/// The plot: throughput and p99 (64 connections) against world size, one line per call and
-/// store.
-fn scale_svg(points: &[Point], machine: &Machine) -> String {
-    let (w, h) = (900.0_f64, 420.0_f64);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">crossram serve, 64 connections: calls/s and p99 against world size ({})</text>\n",
-        w / 2.0,
-        machine.line().replace('&', "&amp;").replace('<', "&lt;")
-    );
-    let mut sizes: Vec<usize> = points.iter().map(|p| p.size).collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    let series: Vec<(&str, &str)> = {
-        let mut s: Vec<(&str, &str)> = points.iter().map(|p| (p.store, p.op)).collect();
-        s.dedup();
-        s.sort_unstable();
-        s.dedup();
-        s
-    };
-    let colors = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    ];
-    type Metric = fn(&Load) -> f64;
-    let panels: [(&str, f64, Metric); 2] = [
-        ("calls per second", 60.0, |l: &Load| l.per_second),
-        ("p99 latency, ms", 480.0, |l: &Load| {
-            l.p99_us as f64 / 1000.0
-        }),
-    ];
-    for (title, x0, value) in &panels {
-        let (pw, ph, y0) = (360.0, 270.0, 60.0);
-        let max = points
-            .iter()
-            .map(|p| value(&p.load))
-            .fold(0.0_f64, f64::max)
-            * 1.15;
-        let max = if max > 0.0 { max } else { 1.0 };
-        let x_of = |i: usize| {
-            if sizes.len() <= 1 {
-                x0 + pw / 2.0
-            } else {
-                x0 + 30.0 + (pw - 60.0) * i as f64 / (sizes.len() - 1) as f64
-            }
-        };
-        let y_of = |v: f64| y0 + ph - ph * v / max;
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\n<rect x=\"{x0}\" y=\"{y0}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>",
-            x0 + pw / 2.0,
-            y0 - 8.0
-        );
-        for t in 0..=4 {
-            let v = max * f64::from(t) / 4.0;
-            let y = y_of(v);
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{x0}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                x0 + pw,
-                x0 - 4.0,
-                y + 4.0,
-                if max >= 100.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.1}")
-                }
-            );
-        }
-        for (i, s) in sizes.iter().enumerate() {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{s} entities</text>",
-                x_of(i),
-                y0 + ph + 16.0
-            );
-        }
-        for (si, (store, op)) in series.iter().enumerate() {
-            let color = colors.get(si % colors.len()).copied().unwrap_or("#000");
-            let dash = if *store == "file" {
-                " stroke-dasharray=\"6 3\""
-            } else {
-                ""
-            };
-            let pts: Vec<String> = sizes
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| {
-                    points
-                        .iter()
-                        .find(|p| p.store == *store && p.op == *op && p.size == *s)
-                        .map(|p| format!("{:.1},{:.1}", x_of(i), y_of(value(&p.load))))
-                })
-                .collect();
-            let _ = writeln!(
-                svg,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>",
-                pts.join(" ")
-            );
-            for p in &pts {
-                let mut xy = p.split(',');
-                let (x, y) = (xy.next().unwrap_or("0"), xy.next().unwrap_or("0"));
-                let _ = writeln!(
-                    svg,
-                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"{color}\"/>"
-                );
-            }
-        }
-    }
-    for (si, (store, op)) in series.iter().enumerate() {
-        let color = colors.get(si % colors.len()).copied().unwrap_or("#000");
-        let dash = if *store == "file" {
-            " stroke-dasharray=\"6 3\""
-        } else {
-            ""
-        };
-        let x = 60.0 + 280.0 * (si % 3) as f64;
-        let y = 372.0 + 18.0 * (si / 3) as f64;
-        let _ = writeln!(
-            svg,
-            "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/><text x=\"{}\" y=\"{}\">{op} ({store})</text>",
-            x + 20.0,
-            x + 24.0,
-            y + 4.0
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
 }
 
 #[cfg(test)]
