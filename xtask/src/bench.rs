@@ -44,7 +44,7 @@ const OPS: &[&str] = &[
 ];
 /// The calls of the scale curve (all as B's user or A's role session, cross-account).
 const SCALE_OPS: &[&str] = &["assume-role", "describe-instances", "stop-instance"];
-/// World sizes of the scale curve: users + roles + policies, a third each.
+/// World sizes of the scale curve: RAM users, roles and custom policies, this many of each.
 const SIZES: &[usize] = &[1_000, 100_000];
 /// Runs of crossram and the ceiling per cell of the comparison and of the placement study (the
 /// median is kept): one-connection shares swing by up to 2x from round to round.
@@ -64,7 +64,7 @@ struct Options {
     requests: usize,
     /// Requests per call and world in the scale curve.
     scale_requests: usize,
-    /// World sizes.
+    /// World sizes: users, roles and policies, this many of each.
     sizes: Vec<usize>,
     /// Skip the comparison (scale only).
     skip_compare: bool,
@@ -1254,9 +1254,10 @@ struct Populated {
 /// Starts `crossram serve` on a new world of `size` entities on `store` and fills it through the
 /// API.
 fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Populated> {
-    // Spread over many accounts (A and B are the first two), a few hundred entities each, so
-    // per-account locks let the file store commit in groups.
-    let accounts = (size / 500).max(10);
+    // Spread over many accounts (A and B are the first two), about 500 entities each (an account
+    // holds at most 1,000 users and 1,000 roles), so per-account locks let the file store commit
+    // in groups.
+    let accounts = (3 * size / 500).max(10);
     let world_path = work.join(format!("world-{size}.toml"));
     world_file(&world_path, accounts)?;
     let dir = work.join(format!("store-{size}"));
@@ -1278,7 +1279,7 @@ fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Popul
     let serve = start(format!("serve-{store}-{size}.log"))?;
     let rss_before = rss_bytes(serve.child.id());
     let started = Instant::now();
-    let per_kind = (size / 3).to_string();
+    let per_kind = size.to_string();
     for kind in ["create-user", "create-role", "create-policy"] {
         let args = [
             "--endpoint",
@@ -1407,7 +1408,7 @@ fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<
                 let ratio = median(&ratios);
                 if let (Some(lo), Some(hi)) = (worlds.first(), worlds.last()) {
                     println!(
-                        "scale {store:<6} {op:<20} x{c:<3} {} vs {} entities: {:.0}% (rounds {})",
+                        "scale {store:<6} {op:<20} x{c:<3} {} vs {} of each: {:.0}% (rounds {})",
                         hi.size,
                         lo.size,
                         ratio * 100.0,
@@ -1418,8 +1419,10 @@ fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<
                             .join(" ")
                     );
                     ratios_json.push(format!(
-                        "    {{\"store\": \"{store}\", \"operation\": \"{op}\", \"connections\": {c}, \"entities\": {}, \"against\": {}, \"ratio\": {ratio:.3}, \"ratio_rounds\": [{}]}}",
+                        "    {{\"store\": \"{store}\", \"operation\": \"{op}\", \"connections\": {c}, \"entities\": {}, \"per_kind\": {}, \"against\": {}, \"against_per_kind\": {}, \"ratio\": {ratio:.3}, \"ratio_rounds\": [{}]}}",
+                        3 * hi.size,
                         hi.size,
+                        3 * lo.size,
                         lo.size,
                         ratios
                             .iter()
@@ -1435,9 +1438,9 @@ fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<
             let startup = w
                 .startup_s
                 .map_or_else(|| "null".to_owned(), |t| format!("{t:.3}"));
-            let per_entity = w.rss_after.saturating_sub(w.rss_before) as f64 / w.size as f64;
+            let per_entity = w.rss_after.saturating_sub(w.rss_before) as f64 / (3 * w.size) as f64;
             println!(
-                "scale {store:<6} {:>7} entities ({} accounts): filled in {:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
+                "scale {store:<6} {:>7} of each ({} accounts): filled in {:.1} s, RSS {:.1} -> {:.1} MB ({per_entity:.0} B/entity), start-up {startup} s",
                 w.size,
                 w.accounts,
                 w.fill_s,
@@ -1445,7 +1448,8 @@ fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<
                 w.rss_after as f64 / 1e6
             );
             worlds_json.push(format!(
-                "    {{\"store\": \"{store}\", \"entities\": {}, \"accounts\": {}, \"fill_seconds\": {:.2}, \"rss_before_bytes\": {}, \"rss_after_bytes\": {}, \"rss_bytes_per_entity\": {per_entity:.0}, \"startup_seconds\": {startup}, \"requests\": {requests}, \"calls\": [{}]}}",
+                "    {{\"store\": \"{store}\", \"entities\": {}, \"per_kind\": {}, \"accounts\": {}, \"fill_seconds\": {:.2}, \"rss_before_bytes\": {}, \"rss_after_bytes\": {}, \"rss_bytes_per_entity\": {per_entity:.0}, \"startup_seconds\": {startup}, \"requests\": {requests}, \"calls\": [{}]}}",
+                3 * w.size,
                 w.size,
                 w.accounts,
                 w.fill_s,

@@ -313,7 +313,22 @@ fn targets(results: &Value) -> Res<String> {
         }
     }
     let (mut ratios, mut ratio_rounds) = (Vec::new(), Vec::new());
-    for r in list(results, "scale_ratios")? {
+    let scale_ratios = list(results, "scale_ratios")?;
+    let sizes = match scale_ratios.first() {
+        Some(r) if r.get("per_kind").is_some() => (
+            format!(
+                "{} users, roles and policies each",
+                grouped(num(r, "per_kind")?)
+            ),
+            format!("{} each", grouped(num(r, "against_per_kind")?)),
+        ),
+        Some(r) => (
+            format!("{} entities", grouped(num(r, "entities")?)),
+            format!("{} entities", grouped(num(r, "against")?)),
+        ),
+        None => (String::new(), String::new()),
+    };
+    for r in scale_ratios {
         ratios.push(num(r, "ratio")?);
         ratio_rounds.extend(numbers(r, "ratio_rounds")?);
     }
@@ -341,7 +356,9 @@ fn targets(results: &Value) -> Res<String> {
     );
     let _ = write!(
         out,
-        "| 100,000 entities: calls/s within 20% of 1,000 entities, every store, call and connection count (median of the rounds' ratios) | {} (single rounds {}) | {} |",
+        "| {}: calls/s within 20% of {}, every store, call and connection count (median of the rounds' ratios) | {} (single rounds {}) | {} |",
+        sizes.0,
+        sizes.1,
         percent_range(&ratios, 1),
         percent_range(&ratio_rounds, 0),
         yes_no(r_lo >= 0.80 && r_hi <= 1.20)
@@ -460,7 +477,7 @@ fn scale(results: &Value) -> Res<String> {
             ));
         }
     }
-    let mut out = String::from("| store, entities |");
+    let mut out = String::from("| store, world |");
     let mut last_op = "";
     for (op, conn) in &columns {
         if op == last_op {
@@ -475,7 +492,7 @@ fn scale(results: &Value) -> Res<String> {
     for world in worlds {
         let store = text(world, "store")?;
         let entities = num(world, "entities")?;
-        let _ = write!(out, "\n| {store}, {} |", grouped(entities));
+        let _ = write!(out, "\n| {store}, {} |", world_label(world)?);
         let calls = list(world, "calls")?;
         for (op, conn) in &columns {
             let call = calls.iter().find(|c| {
@@ -521,12 +538,23 @@ fn scale(results: &Value) -> Res<String> {
     Ok(out)
 }
 
+/// `100,000 of each (300,000 entities)`, or `100,000 entities` in results from before the sizes
+/// counted each kind.
+fn world_label(world: &Value) -> Res<String> {
+    let entities = grouped(num(world, "entities")?);
+    Ok(match world.get("per_kind").and_then(Value::as_f64) {
+        Some(each) => format!("{} of each ({entities} entities)", grouped(each)),
+        None => format!("{entities} entities"),
+    })
+}
+
 // ---- the plot ----
 
 /// One 64-connection run of the scale curve.
 struct Point {
     store: String,
     size: f64,
+    label: String,
     op: String,
     per_second: f64,
     p99_ms: f64,
@@ -543,6 +571,7 @@ fn scale_points(results: &Value) -> Res<Vec<Point>> {
             points.push(Point {
                 store: text(world, "store")?.to_owned(),
                 size: num(world, "entities")?,
+                label: world_label(world)?,
                 op: text(call, "operation")?.to_owned(),
                 per_second: num(r, "per_second")?,
                 p99_ms: num(r, "p99_us")? / 1000.0,
@@ -655,12 +684,15 @@ pub(crate) fn scale_svg(results: &Value) -> Res<String> {
             );
         }
         for (i, size) in sizes.iter().enumerate() {
+            let label = points
+                .iter()
+                .find(|p| p.size == *size)
+                .map_or("", |p| p.label.as_str());
             let _ = writeln!(
                 svg,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{} entities</text>",
+                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
                 x_of(i),
-                y0 + ph + 16.0,
-                grouped(*size)
+                y0 + ph + 16.0
             );
         }
         for (si, (store, op)) in series.iter().enumerate() {
@@ -762,7 +794,10 @@ mod tests {
                 {"connections": 1, "share_of_ceiling": 0.61, "share_of_ceiling_unpaired": 0.58,
                  "share_of_ceiling_rounds": [0.5, 0.61, 0.7]}
             ],
-            "scale_ratios": [{"ratio": 0.95, "ratio_rounds": [0.9, 0.95]}, {"ratio": 1.21}]
+            "scale_ratios": [
+                {"ratio": 0.95, "ratio_rounds": [0.9, 0.95], "per_kind": 100000, "against_per_kind": 1000},
+                {"ratio": 1.21}
+            ]
         });
         let out = targets(&results).unwrap();
         let rows: Vec<&str> = out.lines().skip(2).collect();
@@ -771,6 +806,13 @@ mod tests {
             rows[1].ends_with("| 61.0% (ratio of medians 58.0%; single rounds 50-70%) | **yes** |"),
             "{}",
             rows[1]
+        );
+        assert!(
+            rows[2].starts_with(
+                "| 100,000 users, roles and policies each: calls/s within 20% of 1,000 each,"
+            ),
+            "{}",
+            rows[2]
         );
         assert!(
             rows[2].ends_with("| 95.0-121.0% (single rounds 90-95%) | **no** |"),
