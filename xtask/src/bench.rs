@@ -208,32 +208,16 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     Ok(())
 }
 
-/// Today's date (UTC), stamped on the results.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the bench stamps its results with the wall-clock date; nothing is emulated here"
-)]
+/// Today's date (UTC) as `date -u` gives it, stamped on the results; `unknown` without it.
 fn today() -> String {
-    utc_date(std::time::SystemTime::now())
-}
-
-/// `YYYY-MM-DD` (UTC) of a point in time.
-fn utc_date(at: std::time::SystemTime) -> String {
-    let secs = at
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The commit measured, `-modified` when the working tree differs from it (outside `bench/`
@@ -1471,15 +1455,6 @@ fn scale(crossram: &Path, work: &Path, sizes: &[usize], requests: usize) -> Res<
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
-
-    #[test]
-    fn dates_are_civil_utc_days() {
-        let at = |secs| std::time::UNIX_EPOCH + Duration::from_secs(secs);
-        assert_eq!(utc_date(at(0)), "1970-01-01");
-        assert_eq!(utc_date(at(951_782_400)), "2000-02-29");
-        assert_eq!(utc_date(at(1_796_083_199)), "2026-11-30");
-        assert_eq!(utc_date(at(1_796_083_200)), "2026-12-01");
-    }
 
     #[test]
     fn interleaved_servers_take_turns_going_first() {
