@@ -203,19 +203,16 @@ pub(crate) fn bench(args: &[String]) -> Res<()> {
     write_file(&root.join("bench").join("results.json"), &json)?;
     crate::report::update_readme(&root)?;
     println!(
-        "wrote bench/results.json and bench/scale.svg, and README.md's benchmark tables from them"
+        "wrote bench/results.json, and bench/scale.svg and README.md's benchmark tables from it"
     );
     Ok(())
 }
 
 /// Today's date (UTC) as `date -u` gives it, stamped on the results; `unknown` without it.
 fn today() -> String {
-    Command::new("date")
-        .args(["-u", "+%Y-%m-%d"])
-        .output()
+    capture(Path::new("date"), &["-u", "+%Y-%m-%d"])
         .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| "unknown".into())
 }
@@ -223,15 +220,15 @@ fn today() -> String {
 /// The commit measured, `-modified` when the working tree differs from it (outside `bench/`
 /// and README.md, which a run rewrites); `unknown` outside a git checkout.
 fn commit(root: &Path) -> String {
+    let root = root.to_string_lossy();
     let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
+        let args: Vec<&str> = ["-C", root.as_ref()]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        capture(Path::new("git"), &args)
             .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .map(|o| o.trim().to_owned())
     };
     let Some(head) = git(&["rev-parse", "--short=12", "HEAD"]) else {
         return "unknown".into();
@@ -250,7 +247,7 @@ pub(crate) fn workspace_root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
-fn write_file(path: &Path, text: &str) -> Res<()> {
+pub(crate) fn write_file(path: &Path, text: &str) -> Res<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -1237,8 +1234,8 @@ struct Populated {
     startup_s: Option<f64>,
 }
 
-/// Starts `crossram serve` on a new world of `size` entities on `store` and fills it through the
-/// API.
+/// Starts `crossram serve` on a new world of `size` users, roles and policies each on `store`
+/// and fills it through the API.
 fn populate(crossram: &Path, work: &Path, store: &str, size: usize) -> Res<Populated> {
     // Spread over many accounts (A and B are the first two), about 500 entities each (an account
     // holds at most 1,000 users and 1,000 roles), so per-account locks let the file store commit

@@ -29,9 +29,7 @@ pub(crate) fn render(results: &Value) -> Res<Vec<(&'static str, String)>> {
 /// `bench/results.json`.
 pub(crate) fn update_readme(root: &Path) -> Res<()> {
     let results = read_results(root)?;
-    let svg_path = root.join("bench").join("scale.svg");
-    std::fs::write(&svg_path, scale_svg(&results)?)
-        .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+    crate::bench::write_file(&root.join("bench").join("scale.svg"), &scale_svg(&results)?)?;
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path)
         .map_err(|e| format!("cannot read {}: {e}", readme_path.display()))?;
@@ -39,8 +37,7 @@ pub(crate) fn update_readme(root: &Path) -> Res<()> {
     for (name, body) in render(&results)? {
         text = splice(&text, name, &body)?;
     }
-    std::fs::write(&readme_path, text)
-        .map_err(|e| format!("cannot write {}: {e}", readme_path.display()))
+    crate::bench::write_file(&readme_path, &text)
 }
 
 /// The committed results of the last run.
@@ -216,13 +213,13 @@ fn duration_us(us: f64) -> String {
 /// `p50 / p99` with one unit where both share it: `217 / 327 µs`, `4.9 / 8.0 ms`.
 fn latencies(r: &Run) -> String {
     let (a, b) = (duration_us(r.p50_us), duration_us(r.p99_us));
-    match (a.strip_suffix(" µs"), b.strip_suffix(" µs")) {
-        (Some(a), Some(_)) => format!("{a} / {b}"),
-        _ => match (a.strip_suffix(" ms"), b.strip_suffix(" ms")) {
-            (Some(a), Some(_)) => format!("{a} / {b}"),
-            _ => format!("{a} / {b}"),
-        },
-    }
+    let unit = |s: &str| if s.ends_with(" µs") { " µs" } else { " ms" };
+    let a = if unit(&a) == unit(&b) {
+        a.strip_suffix(unit(&a)).unwrap_or(&a).to_owned()
+    } else {
+        a
+    };
+    format!("{a} / {b}")
 }
 
 fn rate(r: &Run) -> String {
@@ -231,6 +228,11 @@ fn rate(r: &Run) -> String {
 
 fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
+}
+
+/// A share to a tenth of a percent: `59.8%` never reads as `60%`.
+fn tenths(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
 }
 
 /// `lo-hi%` (or `lo%` when both read alike), with `decimals` places: the targets block gives
@@ -274,13 +276,14 @@ fn yes_no(met: bool) -> &'static str {
 
 // ---- the blocks ----
 
-fn machine(results: &Value) -> String {
+/// `2 cores (AMD EPYC), 24 GiB; measured DATE on commit C`, the commit between `quote`s.
+fn measured_on(results: &Value, quote: &str) -> String {
     let m = results.get("machine");
     let cores = m.and_then(|m| m.get("cores")).and_then(Value::as_u64);
     let cpu = m.and_then(|m| m.get("cpu")).and_then(Value::as_str);
     let mem = m.and_then(|m| m.get("memory_gib")).and_then(Value::as_f64);
     let mut out = format!(
-        "Machine: {} cores ({}), {:.0} GiB",
+        "{} cores ({}), {:.0} GiB",
         cores.unwrap_or(0),
         cpu.unwrap_or("unknown cpu"),
         mem.unwrap_or(0.0)
@@ -289,8 +292,13 @@ fn machine(results: &Value) -> String {
         let _ = write!(out, "; measured {date}");
     }
     if let Some(commit) = results.get("commit").and_then(Value::as_str) {
-        let _ = write!(out, " on commit `{commit}`");
+        let _ = write!(out, " on commit {quote}{commit}{quote}");
     }
+    out
+}
+
+fn machine(results: &Value) -> String {
+    let mut out = format!("Machine: {}", measured_on(results, "`"));
     if let Some(cmd) = results.get("command").and_then(Value::as_str) {
         let _ = write!(out, " by `{cmd}`");
     }
@@ -400,10 +408,10 @@ fn compare(results: &Value) -> Res<String> {
             rate(&ceiling),
             num(cell, "crossram_over_moto")?,
             num(cell, "crossram_over_moto_auth")?,
-            percent_range(&[num(cell, "share_of_ceiling")?], 1),
-            percent_range(&[num(cell, "share_of_ceiling_unpaired")?], 1),
+            tenths(num(cell, "share_of_ceiling")?),
+            tenths(num(cell, "share_of_ceiling_unpaired")?),
             rate(&bare),
-            percent_range(&[num(cell, "share_of_bare_ceiling")?], 1),
+            tenths(num(cell, "share_of_bare_ceiling")?),
         );
     }
     if moto_failed.is_empty() {
@@ -610,12 +618,7 @@ fn xml_escape(s: &str) -> String {
 /// per call and store (dashed: the file store).
 pub(crate) fn scale_svg(results: &Value) -> Res<String> {
     let points = scale_points(results)?;
-    let machine = machine(results);
-    let machine = machine
-        .strip_prefix("Machine: ")
-        .and_then(|m| m.split(" by `").next())
-        .unwrap_or_default()
-        .replace('`', "");
+    let machine = measured_on(results, "");
     let (w, h) = (900.0_f64, 440.0_f64);
     let mut svg = String::new();
     let _ = writeln!(
